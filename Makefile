@@ -1,0 +1,40 @@
+# Dockside: `make run` serves the app with demo data; `make test` runs the whole suite.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+PORT    ?= 5000
+APP_ENV ?= development
+export APP_ENV
+
+.PHONY: run test browser bench clean
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed browser
+	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium; install it when missing and we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and cannot be installed here: browser tests will be skipped."; \
+	  fi; \
+	fi
+
+bench: $(VENV)/.installed
+	$(PY) -m receiving_app.evidence.bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,47 @@
+"""Configuration, read from the environment.
+
+`Config` is what production and `make run` use; `TestConfig` is what the tests use.
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def database_url(url: str | None, instance_path: Path) -> str:
+    """Turn DATABASE_URL into a SQLAlchemy URL, defaulting to a SQLite file.
+
+    Hosting platforms hand out `postgres://` and `postgresql://`; SQLAlchemy wants the
+    driver named, and the driver we ship is psycopg 3.
+    """
+    if not url:
+        return f"sqlite:///{instance_path / 'dockside.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    # "development" relaxes what a laptop cannot have (a secret key, HTTPS cookies).
+    APP_ENV = os.environ.get("APP_ENV", "production")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    DATABASE_URL = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A phone photo is 2-8 MB; HEIC less. Anything over this is refused with 413.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    PHOTO_ROOT = os.environ.get("PHOTO_ROOT")  # default: <instance>/photos
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a shift is long; the token lives as long as the session
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    TESTING = False
+
+
+class TestConfig(Config):
+    APP_ENV = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # cheaper than production, same algorithm

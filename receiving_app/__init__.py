@@ -1,0 +1,73 @@
+"""Dockside: warehouse receiving with evidence."""
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, database_url
+
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, commands. Nothing else."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).parent.parent / "templates"),
+        static_folder=str(Path(__file__).parent.parent / "static"),
+    )
+    app.config.from_object(Config)
+    if test_config:
+        app.config.from_mapping(test_config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent.parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from . import database, models  # noqa: F401  (models register their tables)
+
+    database.configure_engine_events(app)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive what depends on the instance folder and refuse unsafe production settings."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL"), instance
+    )
+    app.config.setdefault("PHOTO_ROOT", None)
+    app.config["PHOTO_ROOT"] = app.config["PHOTO_ROOT"] or str(instance / "photos")
+    env = app.config["APP_ENV"]
+    if not app.config.get("SECRET_KEY"):
+        if env != "development":
+            raise RuntimeError("SECRET_KEY must be set outside development")
+        app.config["SECRET_KEY"] = _development_secret(instance)
+    # Cookies travel over HTTPS only, except on a developer's laptop and in tests.
+    secure = env not in ("development", "test")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so a restart keeps people logged in."""
+    import secrets
+
+    path = instance / "dev_secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()

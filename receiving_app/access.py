@@ -1,0 +1,36 @@
+"""Who may do what, and which rows they may see. The one place for both."""
+import sqlalchemy as sa
+
+from .models import Asn, ReceivingException, Role, User
+
+# What each role may do. Views and API endpoints name the action they need.
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.DOCK: frozenset({"dock"}),
+    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn"}),
+    Role.SELLER: frozenset({"seller", "submit_asn"}),
+    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin"}),
+}
+
+
+def can(user: User, action: str) -> bool:
+    return user.is_authenticated and action in PERMISSIONS.get(user.role, frozenset())
+
+
+def scope_asns(query: sa.Select, user: User) -> sa.Select:
+    """Restrict a query over ASNs to what the user may see.
+
+    A seller user sees their own seller's ASNs; staff see their warehouse's; an admin with
+    no warehouse sees all. Everything that loads an ASN for a user goes through here, so
+    another seller's ASN is simply not found.
+    """
+    if user.role is Role.SELLER:
+        return query.where(Asn.seller_id == user.seller_id)
+    if user.warehouse_id is not None:
+        return query.where(Asn.warehouse_id == user.warehouse_id)
+    if user.role is Role.ADMIN:
+        return query
+    return query.where(sa.false())
+
+
+def scope_exceptions(query: sa.Select, user: User) -> sa.Select:
+    return scope_asns(query.join(Asn, ReceivingException.asn_id == Asn.id), user)

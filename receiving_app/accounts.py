@@ -1,0 +1,105 @@
+"""Users, passwords and API tokens."""
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .models import ApiToken, Role, Seller, User, Warehouse, utcnow
+from .receiving.errors import InvalidInput
+
+MAX_PASSWORD_LENGTH = 1024
+MIN_PASSWORD_LENGTH = 8
+_dummy_hash: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    # scrypt with N = 2^17 in production (config PASSWORD_HASH_METHOD).
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def create_user(
+    username: str, password: str, role: Role | str, *,
+    seller_code: str | None = None, warehouse_code: str | None = None,
+) -> User:
+    """Create a user; a seller user belongs to one seller, staff to a warehouse."""
+    role = Role(role)
+    errors = []
+    if not username or len(username) > 80:
+        errors.append({"path": "username", "message": "1 to 80 characters"})
+    elif db.session.scalar(sa.select(User.id).where(User.username == username)):
+        errors.append({"path": "username", "message": f"{username} is taken"})
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        errors.append({"path": "password", "message": f"{MIN_PASSWORD_LENGTH} to "
+                       f"{MAX_PASSWORD_LENGTH} characters"})
+    seller = warehouse = None
+    if role is Role.SELLER:
+        seller = db.session.scalar(sa.select(Seller).where(Seller.code == (seller_code or "")))
+        if seller is None:
+            errors.append({"path": "seller", "message": "a seller user needs an existing --seller"})
+    elif warehouse_code:
+        warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == warehouse_code))
+        if warehouse is None:
+            errors.append({"path": "warehouse", "message": f"no warehouse {warehouse_code}"})
+    elif role is not Role.ADMIN:
+        errors.append({"path": "warehouse", "message": "staff need a --warehouse"})
+    if errors:
+        raise InvalidInput("The user could not be created.", errors)
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                seller=seller, warehouse=warehouse)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user for a correct username and password, else None.
+
+    An unknown username costs the same hash as a wrong password, so timing does not tell
+    which usernames exist.
+    """
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _dummy_password_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hash:
+        _dummy_hash[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hash[method]
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session cookie of the user (logout, password change, disabling)."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def create_api_token(user: User) -> str:
+    """A new API token for the user; only its SHA-256 is stored, so it is shown once."""
+    token = "dks_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=_token_hash(token)))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user an API token belongs to, or None."""
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
+                                  ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.active:
+        return None
+    return api_token.user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,63 @@
+"""Admin commands: `flask --app wsgi seed-demo | create-user | create-api-token`."""
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .extensions import db
+from .models import Role, User
+from .receiving.errors import DomainError
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_api_token_command)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo warehouse LAX1, sellers ACME and NOVA, two ASNs and a user per role."""
+    from .demo import database_is_empty, seed_demo
+
+    if not database_is_empty():
+        if if_empty:
+            click.echo("Database has data; demo not loaded.")
+            return
+        raise click.ClickException("The database already has data; seed-demo needs an empty one.")
+    logins = seed_demo()
+    click.echo("Demo data loaded. Logins (username / password / role):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<12} {password:<16} {role}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--seller", "seller_code", help="Seller code, for a seller user.")
+@click.option("--warehouse", "warehouse_code", help="Warehouse code, for staff.")
+@click.option("--password", required=True, help="At least 8 characters.")
+def create_user_command(username, role, seller_code, warehouse_code, password) -> None:
+    """Create a user with a role (dock, supervisor, seller, admin)."""
+    from .accounts import create_user
+
+    try:
+        user = create_user(username, password, role, seller_code=seller_code,
+                           warehouse_code=warehouse_code)
+    except DomainError as error:
+        raise click.ClickException(
+            "; ".join(f"{d['path']}: {d['message']}" for d in error.details) or error.message
+        ) from error
+    click.echo(f"Created {user.username} ({user.role.value}).")
+
+
+@click.command("create-api-token")
+@click.argument("username")
+def create_api_token_command(username: str) -> None:
+    """Print a new API token for USERNAME (shown once; only its hash is kept)."""
+    from .accounts import create_api_token
+
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    click.echo(create_api_token(user))

@@ -1,0 +1,28 @@
+"""Reconciliation: balances recomputed from the ledger, and where they differ."""
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Balance, Movement
+
+
+def ledger_differences() -> list[dict]:
+    """Every balance whose quantity is not the sum of its movements (empty when all agree).
+
+    Also catches movements with no balance row and balance rows with no movements.
+    """
+    key = (Movement.warehouse_id, Movement.seller_id, Movement.sku_id,
+           sa.func.coalesce(Movement.location_id, 0), Movement.bucket)
+    ledger = {tuple(row[:5]): row[5] for row in db.session.execute(
+        sa.select(*key, sa.func.sum(Movement.qty)).group_by(*key))}
+    balances = {
+        (b.warehouse_id, b.seller_id, b.sku_id, b.location_key, b.bucket): b.qty
+        for b in db.session.scalars(sa.select(Balance))
+    }
+    differences = []
+    for k in sorted(set(ledger) | set(balances), key=str):
+        if ledger.get(k, 0) != balances.get(k, 0):
+            differences.append({
+                "warehouse_id": k[0], "seller_id": k[1], "sku_id": k[2], "location_key": k[3],
+                "bucket": str(k[4]), "ledger": ledger.get(k, 0), "balance": balances.get(k, 0),
+            })
+    return differences

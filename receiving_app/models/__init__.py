@@ -1,0 +1,23 @@
+"""The SQLAlchemy models, one module per aggregate."""
+from .asn import Asn, AsnStatus, Carton, CartonContent, CartonStatus, ScanEvent
+from .base import utcnow
+from .catalog import BarcodeKind, Sku, SkuBarcode
+from .exceptions import (
+    ExceptionKind,
+    ExceptionState,
+    Photo,
+    ReceivingException,
+    Resolution,
+    ResolutionKind,
+)
+from .inventory import Balance, Bucket, Movement
+from .users import ApiToken, Role, Seller, User
+from .warehouse import Location, LocationKind, SamplingPolicy, Warehouse
+
+__all__ = [
+    "ApiToken", "Asn", "AsnStatus", "Balance", "BarcodeKind", "Bucket", "Carton",
+    "CartonContent", "CartonStatus", "ExceptionKind", "ExceptionState", "Location",
+    "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
+    "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "User", "Warehouse",
+    "utcnow",
+]

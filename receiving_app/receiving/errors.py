@@ -1,0 +1,40 @@
+"""Domain errors. Each says what went wrong in words a dock worker or a seller can act on;
+the web and API layers map them to a status code."""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "error"
+
+    def __init__(self, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class InvalidInput(DomainError):
+    """Bad input; `details` lists each bad field as {"path", "message"}."""
+
+    status = 422
+    code = "invalid"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class WrongStep(Conflict):
+    """The ASN or carton is not in a state where this step can happen."""
+
+    code = "wrong_step"

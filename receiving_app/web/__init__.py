@@ -1,0 +1,44 @@
+"""The web doors: HTML pages (htmx) and the JSON API, both thin over the domain."""
+from flask import Flask, render_template
+from flask_login import current_user
+
+from ..access import can
+from ..extensions import db, login_manager
+from ..models import User
+
+
+def register_web(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .dock import bp as dock_bp
+    from .main import bp as main_bp
+    from .photos import bp as photos_bp
+    from .review import bp as review_bp
+    from .seller import bp as seller_bp
+
+    for blueprint in (main_bp, auth_bp, dock_bp, review_bp, seller_bp, photos_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in."
+    login_manager.user_loader(load_user)
+    app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.register_error_handler(403, _error_page)
+    app.register_error_handler(404, _error_page)
+    app.register_error_handler(413, _error_page)
+
+
+def load_user(user_id: str) -> User | None:
+    """The session cookie carries "<id>.<session_version>"; an old version is logged out."""
+    try:
+        id_part, version_part = user_id.split(".")
+        user = db.session.get(User, int(id_part))
+    except (ValueError, TypeError):
+        return None
+    if user is None or not user.active or str(user.session_version) != version_part:
+        return None
+    return user
+
+
+def _error_page(error):
+    return render_template("error.html", error=error), error.code

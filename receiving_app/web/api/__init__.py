@@ -1,0 +1,57 @@
+"""The JSON API for sellers' ERPs: /api/v1, Bearer tokens, the same domain functions as the pages."""
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ...accounts import user_for_token
+from ...access import can
+from ...extensions import csrf
+from ...receiving.errors import DomainError, Forbidden, InvalidInput
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# No cookies are honoured here, only the Authorization header, so there is no CSRF to guard.
+csrf.exempt(bp)
+
+
+def error_response(status: int, code: str, message: str, details=None):
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return jsonify(body), status
+
+
+@bp.before_request
+def authenticate_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        response, status = error_response(401, "unauthorized", "A valid Bearer token is required.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="dockside"'
+        return response, status
+    g.api_user = user
+
+
+def require_action(action: str) -> None:
+    """403 unless the token's role may do `action`."""
+    if not can(g.api_user, action):
+        raise Forbidden("This token's role may not do that.")
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 422 saying why it is not one."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.",
+                           [{"path": "$", "message": "not a JSON object"}])
+    return data
+
+
+@bp.errorhandler(DomainError)
+def domain_error(error: DomainError):
+    return error_response(error.status, error.code, error.message, error.details)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return error_response(error.code, error.name.lower().replace(" ", "_"), error.description)
+
+
+from . import asns, inventory  # noqa: E402,F401  (routes)

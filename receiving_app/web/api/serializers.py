@@ -1,0 +1,98 @@
+"""JSON shapes of the API. Fields are a contract: add, never rename."""
+import sqlalchemy as sa
+from flask import url_for
+
+from ...extensions import db
+from ...models import Asn, Photo, ReceivingException
+from ...receiving.summary import asn_lines
+
+
+def iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def asn_json(asn: Asn) -> dict:
+    return {
+        "number": asn.number,
+        "seller": asn.seller.code,
+        "warehouse": asn.warehouse.code,
+        "status": asn.status.value,
+        "expected_arrival": iso(asn.expected_arrival),
+        "carrier": asn.carrier,
+        "tracking": asn.tracking,
+        "paperwork_cartons": asn.paperwork_cartons,
+        "submitted_at": iso(asn.submitted_at),
+        "arrived_at": iso(asn.arrived_at),
+        "counted_at": iso(asn.counted_at),
+        "inspected_at": iso(asn.inspected_at),
+        "put_away_at": iso(asn.put_away_at),
+        "closed_at": iso(asn.closed_at),
+        "sla_due_at": iso(asn.sla_due_at),
+        "cartons": [
+            {
+                "label": carton.label,
+                "sscc": carton.sscc,
+                "status": carton.status.value,
+                "in_sample": carton.in_sample,
+                "opened": carton.opened,
+                "location": carton.location.barcode if carton.location else None,
+                "contents": [
+                    {"sku": c.sku.code, "qty": c.declared_qty, "counted": c.counted_qty,
+                     "damaged": c.damaged_qty}
+                    for c in carton.contents
+                ],
+            }
+            for carton in asn.cartons
+        ],
+        "lines": [
+            {"sku": line.sku, "expected": line.expected, "received": line.received,
+             "damaged": line.damaged, "missing": line.missing, "variance": line.variance}
+            for line in asn_lines(asn)
+        ],
+        "exceptions": [exception_json(e) for e in _exceptions_of(asn)],
+    }
+
+
+def _exceptions_of(asn: Asn) -> list[ReceivingException]:
+    return list(db.session.scalars(
+        sa.select(ReceivingException).where(ReceivingException.asn_id == asn.id)
+        .order_by(ReceivingException.id)
+    ))
+
+
+def exception_json(exception: ReceivingException) -> dict:
+    return {
+        "id": exception.id,
+        "asn": exception.asn.number,
+        "kind": exception.kind.value,
+        "state": exception.state.value,
+        "carton": exception.carton.label if exception.carton else exception.carton_label or None,
+        "sku": exception.sku.code if exception.sku else None,
+        "expected_qty": exception.expected_qty,
+        "found_qty": exception.found_qty,
+        "qty": exception.difference,
+        "note": exception.note,
+        "raised_at": iso(exception.raised_at),
+        "raised_by": exception.raised_by.username if exception.raised_by else None,
+        "due_at": iso(exception.due_at),
+        "resolved_at": iso(exception.resolved_at),
+        "resolutions": [
+            {"resolution": r.resolution.value, "note": r.note, "at": iso(r.resolved_at),
+             "by": r.resolved_by.username if r.resolved_by else None}
+            for r in exception.resolutions
+        ],
+        "photos": [photo_json(p) for p in exception.photos],
+    }
+
+
+def photo_json(photo: Photo) -> dict:
+    return {
+        "id": photo.public_id,
+        "sha256": photo.sha256,
+        "width": photo.width,
+        "height": photo.height,
+        "taken_at": iso(photo.taken_at),
+        "url": url_for("photos.full", public_id=photo.public_id, _external=False),
+        "thumbnail_url": url_for("photos.thumbnail", public_id=photo.public_id),
+        "barcodes": photo.barcodes,
+    }

@@ -1,0 +1,189 @@
+"""The seller's pages: their ASNs, ASN intake by form and by CSV packing list."""
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, FieldList, FileField, FormField, HiddenField, IntegerField
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ...extensions import db
+from ...models import Warehouse
+from ...receiving import DomainError, InvalidInput, find_asn, list_asns, submit_asns
+from ...receiving.intake import validate_asns
+from ...receiving.packing_list import PackingList, PackingListError, decode_upload, template_csv
+from ...receiving.summary import asn_lines
+from ..decorators import requires
+from ..htmx import render
+
+bp = Blueprint("seller", __name__, url_prefix="/seller")
+EMPTY_LINES = 8
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False  # part of the outer form, which carries the token
+
+    carton = StringField("Carton label", validators=[Optional(), Length(max=64)])
+    sku = StringField("SKU", validators=[Optional(), Length(max=64)])
+    qty = IntegerField("Qty", validators=[Optional(), NumberRange(min=1)])
+
+
+class AsnForm(FlaskForm):
+    number = StringField("ASN number", validators=[DataRequired(), Length(max=64)])
+    warehouse = SelectField("Warehouse", validators=[DataRequired()])
+    expected_arrival = DateField("Expected arrival", validators=[Optional()])
+    carrier = StringField("Carrier", validators=[Optional(), Length(max=80)])
+    tracking = StringField("Tracking", validators=[Optional(), Length(max=120)])
+    lines = FieldList(FormField(LineForm), min_entries=EMPTY_LINES)
+
+
+class UploadForm(FlaskForm):
+    warehouse = SelectField("Warehouse", validators=[DataRequired()])
+    packing_list = FileField("Packing list (CSV)")
+
+
+class ConfirmForm(FlaskForm):
+    warehouse = HiddenField()
+    csv_text = HiddenField()
+
+
+def _warehouse_choices() -> list[tuple[str, str]]:
+    warehouses = db.session.scalars(sa.select(Warehouse).order_by(Warehouse.code))
+    return [(w.code, f"{w.code} · {w.name}") for w in warehouses]
+
+
+@bp.get("/")
+@requires("seller")
+def index():
+    """The seller's ASNs, newest first."""
+    return render("seller/index.html", "seller/_asn_list.html", asns=list_asns(current_user))
+
+
+@bp.get("/asns/<number>")
+@requires("seller")
+def asn_detail(number: str):
+    """One of the seller's ASNs. Another seller's number is simply not found."""
+    try:
+        asn = find_asn(current_user, number)
+    except DomainError:
+        return render_template("error.html", error=None, message=f"No ASN {number}."), 404
+    return render_template("asns/detail.html", asn=asn, lines=asn_lines(asn))
+
+
+@bp.route("/asns/new", methods=["GET", "POST"])
+@requires("seller")
+def new_asn():
+    """Submit one ASN by form: the header and one line per carton content."""
+    form = AsnForm()
+    form.warehouse.choices = _warehouse_choices()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            asn = submit_asns([_payload_from_form(form)], user=current_user)[0]
+        except DomainError as error:
+            errors = error.details or [{"path": "", "message": error.message}]
+        else:
+            flash(f"ASN {asn.number} submitted with {len(asn.cartons)} cartons.", "success")
+            return redirect(url_for("seller.asn_detail", number=asn.number))
+    status = 422 if request.method == "POST" else 200
+    return render_template("seller/new_asn.html", form=form, errors=errors,
+                           upload=_upload_form()), status
+
+
+def _payload_from_form(form: AsnForm) -> dict:
+    cartons: dict[str, dict] = {}
+    for line in form.lines.entries:
+        carton, sku, qty = line.carton.data, line.sku.data, line.qty.data
+        if not (carton or sku or qty):
+            continue
+        cartons.setdefault(carton or "", {"label": carton, "contents": []})["contents"].append(
+            {"sku": sku, "qty": qty}
+        )
+    return {
+        "number": form.number.data, "warehouse": form.warehouse.data,
+        "expected_arrival": form.expected_arrival.data.isoformat()
+        if form.expected_arrival.data else None,
+        "carrier": form.carrier.data, "tracking": form.tracking.data,
+        "cartons": list(cartons.values()),
+    }
+
+
+def _upload_form() -> UploadForm:
+    form = UploadForm()
+    form.warehouse.choices = _warehouse_choices()
+    return form
+
+
+@bp.post("/asns/upload")
+@requires("seller")
+def upload_preview():
+    """Check an uploaded packing list and show what it will create; nothing is saved yet."""
+    form = _upload_form()
+    if not form.validate_on_submit() or not request.files.get("packing_list"):
+        flash("Choose a warehouse and a CSV file.", "error")
+        return redirect(url_for("seller.new_asn"))
+    try:
+        text = decode_upload(request.files["packing_list"].read())
+    except PackingListError as error:
+        return _preview_page(None, [{"row": None, "message": str(error)}], "", form.warehouse.data)
+    return _check_packing_list(text, form.warehouse.data)
+
+
+@bp.post("/asns/upload/confirm")
+@requires("seller")
+def upload_confirm():
+    """Save the previewed packing list, after checking it again (it may have gone stale)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash("The preview expired; upload the file again.", "error")
+        return redirect(url_for("seller.new_asn"))
+    try:
+        packing_list = PackingList(form.csv_text.data, warehouse=form.warehouse.data)
+    except PackingListError as error:
+        return _preview_page(None, [{"row": None, "message": str(error)}], "", form.warehouse.data)
+    if packing_list.row_errors:
+        return _preview_page(packing_list, packing_list.row_errors, form.csv_text.data,
+                             form.warehouse.data)
+    try:
+        asns = submit_asns(packing_list.payloads, user=current_user)
+    except InvalidInput as error:
+        return _preview_page(packing_list, packing_list.errors_by_row(error.details),
+                             form.csv_text.data, form.warehouse.data)
+    except DomainError as error:
+        return _preview_page(packing_list, [{"row": None, "message": error.message}],
+                             form.csv_text.data, form.warehouse.data)
+    flash(f"Submitted {len(asns)} ASN(s): " + ", ".join(a.number for a in asns), "success")
+    return redirect(url_for("seller.index"))
+
+
+def _check_packing_list(text: str, warehouse: str):
+    try:
+        packing_list = PackingList(text, warehouse=warehouse)
+    except PackingListError as error:
+        return _preview_page(None, [{"row": None, "message": str(error)}], "", warehouse)
+    errors = list(packing_list.row_errors)
+    drafts = []
+    if not errors:
+        try:
+            drafts = validate_asns(packing_list.payloads, user=current_user)
+        except DomainError as error:
+            errors = [{"row": None, "message": error.message}]
+        else:
+            errors = packing_list.errors_by_row([e for d in drafts for e in d.errors])
+    return _preview_page(packing_list, errors, text, warehouse, drafts)
+
+
+def _preview_page(packing_list, errors, text, warehouse, drafts=()):
+    confirm = ConfirmForm(formdata=None, warehouse=warehouse, csv_text=text)
+    status = 422 if errors else 200
+    return render_template("seller/preview.html", packing_list=packing_list, errors=errors,
+                           drafts=drafts, confirm=confirm), status
+
+
+@bp.get("/asns/template.csv")
+@requires("seller")
+def packing_list_template():
+    """A packing-list template with the columns and example rows."""
+    return Response(template_csv(), mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=dockside-packing-list.csv"})

@@ -1,0 +1,167 @@
+"""Fixtures: a fresh database per test, on SQLite always and on PostgreSQL when
+TEST_DATABASE_URL is set; a client, a CLI runner, and helpers to log in and call the API."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from config import TestConfig, database_url
+from receiving_app import create_app
+from receiving_app.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"),
+    ]),
+]
+
+
+def make_app(uri: str, tmp_path: Path, **overrides):
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    settings.update(SQLALCHEMY_DATABASE_URI=uri, PHOTO_ROOT=str(tmp_path / "photos"), **overrides)
+    return create_app(settings)
+
+
+def _migrate(app) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite database, built once and copied for every test."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    _migrate(make_app(f"sqlite:///{path}", folder))
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(tmp_path_factory) -> str:
+    """The PostgreSQL test database, emptied and migrated once per run."""
+    uri = database_url(POSTGRES_URL, Path("."))
+    engine = sa.create_engine(uri)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(make_app(uri, tmp_path_factory.mktemp("pg")))
+    return uri
+
+
+def _truncate_postgres(app) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_uri(backend, request, tmp_path) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgres_migrated")
+
+
+@pytest.fixture
+def app(database_uri, backend, tmp_path):
+    app = make_app(database_uri, tmp_path)
+    if backend == "postgres":
+        _truncate_postgres(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if backend == "postgres":
+        _truncate_postgres(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo data of `flask seed-demo`: LAX1, ACME, NOVA, two ASNs, a user per role."""
+    from receiving_app.demo import seed_demo
+
+    seed_demo()
+    db.session.remove()
+    return app
+
+
+class Auth:
+    """Log a test client in and out through the real login form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = "dockside-demo"):
+        token = self.csrf_token("/auth/login")
+        return self.client.post("/auth/login", data={
+            "username": username, "password": password, "csrf_token": token})
+
+    def csrf_token(self, path: str) -> str:
+        import re
+
+        page = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+            re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+class Api:
+    """Call the JSON API as a user, with a freshly minted token."""
+
+    def __init__(self, app, username: str):
+        from receiving_app.accounts import create_api_token
+        from receiving_app.models import User
+
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        self.token = create_api_token(user)
+        self.client = app.test_client()
+
+    def _headers(self, extra=None):
+        headers = {"Authorization": f"Bearer {self.token}"}
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path, **kwargs):
+        return self.client.get(path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.client.post(path, json=json, headers=self._headers(kwargs.pop("headers", None)),
+                                **kwargs)
+
+
+@pytest.fixture
+def api(demo):
+    return lambda username: Api(demo, username)
