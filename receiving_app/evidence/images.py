@@ -1,0 +1,243 @@
+"""Pillow handling for untrusted photos: sniff, open safely, clean, re-encode.
+
+Everything here treats the upload as hostile. The type is decided by magic
+bytes before Pillow sees the data, and Pillow is then only allowed the one
+plugin that matches, so a renamed EPS can never reach Ghostscript and an SVG
+or HTML file never reaches any parser at all.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import warnings
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
+
+# Registered once at import. Thumbnails, depth maps and auxiliary images inside
+# a HEIC are never used, so libheif is not asked to parse them.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+#: Our own ceiling, below Pillow's MAX_IMAGE_PIXELS (~89 MP, which stays in
+#: force as the decompression-bomb guard). 50 MP admits the 48/50 MP modes of
+#: current phones; an RGB copy of that is already 150 MB of memory.
+MAX_PIXELS = 50_000_000
+
+JPEG_QUALITY = 88
+
+# Camera colour profiles (Display P3, sRGB) are a few KB; anything bigger is
+# not from a camera and is not worth carrying along (see encode_jpeg).
+_MAX_ICC_BYTES = 64 * 1024
+
+# HEIF "ftyp" major brands of still images and sequences (HEVC coded or generic
+# MIAF); the same list pillow-heif accepts. Not "avif": the bundled libheif
+# has no AV1 decoder (an AVIF under "mif1" ends up refused as corrupt).
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+
+#: Pillow format name -> MIME type of the accepted upload types.
+ACCEPTED_TYPES: dict[str, str] = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "HEIF": "image/heif",
+}
+
+
+class PhotoRefused(Exception):
+    """An upload that is not stored. ``status`` is the HTTP status to answer with.
+
+    413: the body is too large; 415: not an accepted image type (judged by
+    content); 422: an accepted type but empty, truncated, corrupt, a
+    decompression bomb or too many pixels. ``code`` is a short machine string.
+    """
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"PhotoRefused({self.status}, {self.code!r}, {self.message!r})"
+
+
+def sniff(data: bytes) -> str | None:
+    """Pillow format name ("JPEG", "PNG", "WEBP", "HEIF") from magic bytes, or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "HEIF"
+    return None
+
+
+def open_untrusted(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, draft_long_side: int | None = None
+) -> Image.Image:
+    """Open uploaded bytes as a fully decoded image, refusing anything not a sound photo.
+
+    :func:`open_header`, then :func:`load_pixels`: every pixel is decoded so
+    that a truncated or corrupt file fails here rather than later. With
+    ``draft_long_side`` a JPEG is instead decoded straight to greyscale at the
+    smallest DCT scale (1/2, 1/4, 1/8) still at least that long, several
+    times cheaper (for barcode reading). Raises :class:`PhotoRefused`.
+    """
+    im = open_header(data, max_pixels=max_pixels)
+    if draft_long_side and im.format in ("JPEG", "MPO"):
+        im.draft("L", _draft_box(im.size, draft_long_side))
+    load_pixels(im, max_pixels=max_pixels)
+    return im
+
+
+def open_header(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Sniff the type and read only the image header, refusing what is not an accepted photo.
+
+    The sniffed type is the only Pillow plugin allowed to parse the data.
+    Refuses empty data, other types, decompression bombs and images over
+    ``max_pixels`` (:class:`PhotoRefused`). No pixel is decoded yet.
+    """
+    if not data:
+        raise PhotoRefused(422, "empty", "The photo is empty (0 bytes).")
+    fmt = sniff(data)
+    if fmt is None:
+        raise PhotoRefused(
+            415, "unsupported_type", "Not a photo: only JPEG, PNG, WebP and HEIC images are accepted."
+        )
+    with warnings.catch_warnings():
+        # Pillow only *warns* between 1x and 2x MAX_IMAGE_PIXELS; for uploads
+        # that band is an attack too. (catch_warnings is process-global, so
+        # another thread could drop the filter meanwhile: the max_pixels check
+        # is the second guard.)
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(io.BytesIO(data), formats=[fmt])
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise PhotoRefused(
+                422, "decompression_bomb", "The photo declares far more pixels than a camera takes."
+            ) from exc
+        except Exception as exc:
+            raise _unreadable(exc, data) from exc
+    _check_pixels(im, max_pixels)
+    return im
+
+
+def load_pixels(im: Image.Image, *, max_pixels: int = MAX_PIXELS) -> None:
+    """Decode every pixel of an image from :func:`open_header`; PhotoRefused if it is damaged.
+
+    LOAD_TRUNCATED_IMAGES stays off, so a file cut short is an error, not a
+    grey bottom half.
+    """
+    try:
+        im.load()
+    except Exception as exc:
+        # Pillow plugins and libheif signal bad input with many exception
+        # types (OSError, SyntaxError, ValueError, struct.error...); for an
+        # upload every one of them means the same thing: not a usable photo.
+        raise _unreadable(exc) from exc
+    _check_pixels(im, max_pixels)  # a HEIC may only know its true size once decoded
+
+
+def _check_pixels(im: Image.Image, max_pixels: int) -> None:
+    width, height = im.size
+    if width * height > max_pixels:
+        raise PhotoRefused(
+            422,
+            "too_many_pixels",
+            f"The photo is {width}x{height} pixels; at most {max_pixels // 1_000_000} megapixels are accepted.",
+        )
+
+
+def _unreadable(exc: Exception, data: bytes = b"") -> PhotoRefused:
+    text = str(exc).lower()
+    cut_short = any(words in text for words in ("truncated", "premature end", "end of file"))
+    # libwebp only says "could not create decoder object"; the RIFF header
+    # tells how long the file should be.
+    riff_short = data[:4] == b"RIFF" and int.from_bytes(data[4:8], "little") + 8 > len(data)
+    if isinstance(exc, EOFError) or cut_short or riff_short:
+        return PhotoRefused(422, "truncated", "The photo is truncated (upload cut short?).")
+    return PhotoRefused(422, "corrupt", "The photo is damaged and cannot be read.")
+
+
+def upright_rgb(im: Image.Image) -> Image.Image:
+    """The loaded image turned upright per its EXIF orientation, in RGB, with no metadata.
+
+    Transposes in place, and only when the orientation is not already normal,
+    so the common case copies nothing. HEIC needs nothing here: pillow-heif
+    applies the container's rotation itself and resets EXIF Orientation to 1.
+    Transparency is flattened onto white (a screenshot, not a camera photo).
+    """
+    try:
+        ImageOps.exif_transpose(im, in_place=True)
+    except Exception:
+        # A garbled EXIF block must not cost the evidence: keep the pixels as encoded.
+        log.warning("unreadable EXIF orientation; photo stored as encoded", exc_info=True)
+    if im.mode != "RGB":
+        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+            rgba = im.convert("RGBA")
+            flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            flat.alpha_composite(rgba)
+            im = flat.convert("RGB")
+        elif im.mode in ("I", "I;16", "I;16B", "I;16L"):
+            # 16-bit greyscale PNG: convert("RGB") would clip, scale to 8 bits.
+            im = im.point(lambda v: v / 256).convert("L").convert("RGB")
+        else:
+            im = im.convert("RGB")
+    icc = im.info.get("icc_profile")
+    # Everything Pillow carried over (EXIF with GPS and serial numbers, XMP,
+    # JPEG comments, PNG text) goes; JPEG save would copy a comment from info.
+    im.info.clear()
+    if icc and len(icc) <= _MAX_ICC_BYTES:
+        im.info["icc_profile"] = icc
+    return im
+
+
+def encode_jpeg(im: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
+    """Encode RGB pixels as a baseline JPEG with no metadata except an ICC profile.
+
+    The ICC profile is kept on purpose: it does not describe the phone or the
+    person, it says how to read the pixel values. iPhones and many Androids
+    shoot in Display P3; without the profile the evidence would show wrong
+    (washed-out) colours, and converting to sRGB would cost a second pass.
+    Same pixels and settings give byte-identical output (libjpeg is
+    deterministic; no timestamps), so the SHA-256 identifies the photo.
+    """
+    buf = io.BytesIO()
+    im.save(
+        buf,
+        format="JPEG",
+        quality=quality,
+        icc_profile=im.info.get("icc_profile") or None,
+        comment=b"",
+    )
+    return buf.getvalue()
+
+
+def _draft_box(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    # Pillow picks the largest DCT scale at which *both* sides stay >= the
+    # box, so the box must keep the aspect ratio (a square box would forbid
+    # any scaling of a 4:3 photo).
+    width, height = size
+    scale = min(1.0, long_side / max(width, height))
+    return (math.ceil(width * scale), math.ceil(height * scale))
+
+
+def downscale(im: Image.Image, long_side: int) -> Image.Image:
+    """A copy no larger than ``long_side`` on its longer side (or ``im`` itself if already small).
+
+    ``reducing_gap=1.0`` lets Pillow first box-reduce by the largest whole
+    factor (cheap), then finish with a bilinear filter that also smooths
+    sensor noise, which keeps the barcode detector fast.
+    """
+    width, height = im.size
+    scale = long_side / max(width, height)
+    if scale >= 1:
+        return im
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return im.resize(size, Image.Resampling.BILINEAR, reducing_gap=1.0)
