@@ -76,6 +76,8 @@ class Carton(db.Model):
     )
     in_sample: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # when the opened carton's count was finished and compared with the packing list
+    inspected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     recount_requested: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

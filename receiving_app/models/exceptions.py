@@ -58,7 +58,7 @@ class ReceivingException(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_flag: Mapped[bool] = mapped_column(default=False)
-    # optimistic lock: two supervisors resolving at once, one wins
+    # moves on with every resolution: a form that saw an older version is told, not obeyed
     version: Mapped[int] = mapped_column(default=1)
 
     asn: Mapped["Asn"] = relationship()  # noqa: F821
@@ -67,8 +67,6 @@ class ReceivingException(db.Model):
     raised_by: Mapped["User | None"] = relationship()  # noqa: F821
     photos: Mapped[list["Photo"]] = relationship(order_by="Photo.id")
     resolutions: Mapped[list["Resolution"]] = relationship(order_by="Resolution.id")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def difference(self) -> int:

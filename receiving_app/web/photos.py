@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, send_file
 from flask_login import current_user, login_required
 
 from ..access import scope_asns
-from ..evidence.storage import PhotoStorage
+from ..evidence import PhotoStorage
 from ..extensions import db
 from ..models import Asn, Photo
 

@@ -25,3 +25,9 @@ def bucket_total(sku_code: str, bucket: Bucket, location: str | None = None) -> 
 
 def movement_count() -> int:
     return db.session.scalar(sa.select(sa.func.count(Movement.id)))
+
+
+def asn_bucket_total(asn, bucket: Bucket) -> int:
+    """What the ASN's own movements leave in a bucket."""
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Movement.qty), 0)).where(
+        Movement.asn_id == asn.id, Movement.bucket == bucket))

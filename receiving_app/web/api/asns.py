@@ -1,6 +1,7 @@
 """ASN endpoints."""
 from flask import g, request
 
+from ...models import Role
 from ...receiving import find_asn, submit_asn
 from . import bp, json_body, require_action
 from .serializers import asn_json
@@ -17,4 +18,5 @@ def create_asn():
 @bp.get("/asns/<number>")
 def get_asn(number: str):
     """One ASN with its status, timestamps, cartons, lines and exceptions."""
-    return asn_json(find_asn(g.api_user, number, request.args.get("seller")))
+    asn = find_asn(g.api_user, number, request.args.get("seller"))
+    return asn_json(asn, blind=g.api_user.role is Role.DOCK and asn.warehouse.blind_receiving)

@@ -11,8 +11,10 @@ def iso(value):
     return value.isoformat() if value is not None else None
 
 
-def asn_json(asn: Asn) -> dict:
-    return {
+def asn_json(asn: Asn, *, blind: bool = False) -> dict:
+    """The ASN; `blind` (a dock worker in a blind-receiving warehouse) hides declared
+    quantities, so the count is what the worker saw, not what the paperwork said."""
+    body = {
         "number": asn.number,
         "seller": asn.seller.code,
         "warehouse": asn.warehouse.code,
@@ -51,6 +53,15 @@ def asn_json(asn: Asn) -> dict:
         ],
         "exceptions": [exception_json(e) for e in _exceptions_of(asn)],
     }
+    if blind:
+        for carton in body["cartons"]:
+            for content in carton["contents"]:
+                content["qty"] = None
+        for line in body["lines"]:
+            line["expected"] = line["missing"] = line["variance"] = None
+        for exception in body["exceptions"]:
+            exception["expected_qty"] = exception["qty"] = None
+    return body
 
 
 def _exceptions_of(asn: Asn) -> list[ReceivingException]:
@@ -66,6 +77,8 @@ def exception_json(exception: ReceivingException) -> dict:
         "asn": exception.asn.number,
         "kind": exception.kind.value,
         "state": exception.state.value,
+        "version": exception.version,
+        "claim": exception.claim_flag,
         "carton": exception.carton.label if exception.carton else exception.carton_label or None,
         "sku": exception.sku.code if exception.sku else None,
         "expected_qty": exception.expected_qty,

@@ -1,0 +1,163 @@
+"""Arrival and the carton count."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..barcodes import parse_scan
+from ..extensions import db
+from ..inventory.ledger import post_movements
+from ..models import (
+    Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, LocationKind,
+    ReceivingException, User, utcnow,
+)
+from .errors import InvalidInput
+from .exceptions import new_exception
+from .lookup import find_carton
+from .sampling import choose_sample, sample_size
+from .scans import ScanResult, record_scan, replayed
+from .sla import due_at, receipt_hours
+from .states import advance, check_step
+from .stock import move, warehouse_location
+
+MAX_PAPERWORK_CARTONS = 1_000_000
+
+
+def lock_asn(asn: Asn, *, shared: bool = False) -> Asn:
+    """Reload the ASN under a row lock (PostgreSQL; SQLite already holds the write lock).
+
+    Scans take the shared lock, so they run side by side but never beside the step that
+    ends their stage (complete_count takes the exclusive one).
+    """
+    return db.session.get(Asn, asn.id, with_for_update={"read": shared}, populate_existing=True)
+
+
+def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User) -> Asn:
+    """Check the delivery in: record the carrier's carton count and start the SLA clock."""
+    if isinstance(paperwork_cartons, bool) or not isinstance(paperwork_cartons, int) or \
+            not 0 <= paperwork_cartons <= MAX_PAPERWORK_CARTONS:
+        raise InvalidInput("Enter the number of cartons on the delivery paperwork.",
+                           [{"path": "paperwork_cartons", "message": "a whole number, 0 or more"}])
+    asn = lock_asn(asn)
+    advance(asn, "arrive")
+    now = utcnow()
+    asn.arrived_at = now
+    asn.paperwork_cartons = paperwork_cartons
+    asn.sla_due_at = due_at(now, receipt_hours(asn), asn.warehouse)
+    db.session.commit()
+    return asn
+
+
+def carton_progress(asn: Asn) -> dict:
+    counts = dict(db.session.execute(
+        sa.select(Carton.status, sa.func.count(Carton.id)).where(Carton.asn_id == asn.id)
+        .group_by(Carton.status)
+    ).all())
+    total = sum(counts.values())
+    received = counts.get(CartonStatus.RECEIVED, 0) + counts.get(CartonStatus.PUT_AWAY, 0)
+    return {"received": received, "total": total}
+
+
+def receive_carton(
+    asn: Asn, raw_code: str, *, user: User, key: str | None = None,
+    client_time: datetime | None = None,
+) -> ScanResult:
+    """One scanned carton label: receive the carton once, or say why not.
+
+    A second scan of a received carton counts nothing and answers "duplicate"; a label the
+    ASN does not know raises an "unexpected carton" exception (once per label).
+    """
+    if (first := replayed(key, user)) is not None:
+        return first
+    asn = lock_asn(asn, shared=True)
+    check_step(asn, "receive")
+    scan = parse_scan(raw_code)
+    carton = find_carton(asn, scan, lock=True)
+    if carton is None:
+        result = _unexpected_carton(asn, scan, user)
+    elif carton.status is not CartonStatus.EXPECTED:
+        result = ScanResult("duplicate", f"Already received: {carton.label}. Not counted again.",
+                            tone="warn", carton=carton.label)
+    else:
+        _receive(asn, carton, user)
+        result = ScanResult("received", f"Received {carton.label}", carton=carton.label)
+    result.data["progress"] = carton_progress(asn)
+    return record_scan(result, step="receive", scan=scan, user=user, key=key, asn=asn,
+                       carton=carton, client_time=client_time)
+
+
+def _receive(asn: Asn, carton: Carton, user: User) -> None:
+    carton.status = CartonStatus.RECEIVED
+    carton.received_at = utcnow()
+    carton.received_by_id = user.id
+    dock = warehouse_location(asn, LocationKind.DOCK)
+    postings = []
+    for content in carton.contents:
+        postings += move(asn, sku_id=content.sku_id, qty=content.declared_qty,
+                         reason="carton_received", user=user, carton=carton,
+                         source=(Bucket.IN_TRANSIT, None), target=(Bucket.RECEIVING, dock))
+    post_movements(postings)
+    db.session.flush()
+
+
+def _unexpected_carton(asn: Asn, scan, user: User) -> ScanResult:
+    if scan.error:
+        return ScanResult("unreadable", f"Could not read that label: {scan.error}.", tone="error")
+    label = scan.code[:64]
+    exception = db.session.scalar(sa.select(ReceivingException).where(
+        ReceivingException.asn_id == asn.id,
+        ReceivingException.kind == ExceptionKind.UNEXPECTED_CARTON,
+        ReceivingException.carton_label == label,
+    ))
+    if exception is None:
+        exception = new_exception(asn, ExceptionKind.UNEXPECTED_CARTON, user=user,
+                                  carton_label=label, found_qty=1,
+                                  note="Carton label not on the ASN.")
+        db.session.flush()
+    return ScanResult("unknown", f"Not on this ASN: {label}. Set it aside and photograph it.",
+                      tone="error", carton=label, data={"exception_id": exception.id})
+
+
+def complete_count(asn: Asn, *, user: User) -> dict:
+    """End the carton count: every carton not scanned is missing (an exception each), the
+    scanned total is compared with the paperwork, and the sample to open is drawn."""
+    asn = lock_asn(asn)
+    advance(asn, "complete_count")
+    now = utcnow()
+    asn.counted_at = now
+    missing = [c for c in asn.cartons if c.status is CartonStatus.EXPECTED]
+    for carton in missing:
+        carton.status = CartonStatus.MISSING
+        new_exception(asn, ExceptionKind.MISSING_CARTON, user=user, carton=carton,
+                      expected_qty=1, found_qty=0, note="Carton on the ASN was not delivered.")
+    received = [c for c in asn.cartons if c.status is CartonStatus.RECEIVED]
+    size = sample_size(len(received), asn.warehouse.sampling_policy, asn.warehouse.sample_rate)
+    sample = choose_sample(received, asn.sample_seed, size)
+    for carton in sample:
+        carton.in_sample = True
+    finish_stages(asn)
+    db.session.commit()
+    return {
+        "sample": [c.label for c in sample],
+        "missing": [c.label for c in missing],
+        "received": len(received),
+        "paperwork_cartons": asn.paperwork_cartons,
+        "paperwork_matches": asn.paperwork_cartons == len(received),
+        "status": asn.status.value,
+    }
+
+
+def finish_stages(asn: Asn) -> None:
+    """Move the ASN on when its stage is done: all sample cartons inspected, then all
+    received cartons put away."""
+    now = utcnow()
+    if asn.status is AsnStatus.COUNTED and not any(
+        c.in_sample and c.status is not CartonStatus.MISSING and c.inspected_at is None
+        for c in asn.cartons
+    ):
+        advance(asn, "finish_inspection")
+        asn.inspected_at = now
+    if asn.status is AsnStatus.INSPECTED and not any(
+        c.status is CartonStatus.RECEIVED for c in asn.cartons
+    ):
+        advance(asn, "finish_putaway")
+        asn.put_away_at = now

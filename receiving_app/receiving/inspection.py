@@ -1,0 +1,218 @@
+"""Opening sample cartons: count the units, compare with the packing list, escalate."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..barcodes import parse_scan
+from ..extensions import db
+from ..models import (
+    Asn, Carton, CartonContent, CartonStatus, ExceptionKind, ExceptionState, Resolution,
+    ResolutionKind, User, utcnow,
+)
+from .counting import finish_stages, lock_asn
+from .errors import InvalidInput, NotFound, WrongStep
+from .exceptions import COUNT_KINDS, new_exception, unresolved_for_carton
+from .lookup import find_carton, find_sku
+from .scans import ScanResult, record_scan, replayed
+from .states import check_step
+
+MAX_UNITS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: ExceptionKind
+    sku_id: int
+    expected: int
+    found: int
+
+
+def _carton_to_open(asn: Asn, carton_label: str) -> Carton:
+    carton = find_carton(asn, parse_scan(carton_label), lock=True)
+    if carton is None:
+        raise NotFound(f"No carton {carton_label} on ASN {asn.number}.")
+    if carton.status is not CartonStatus.RECEIVED:
+        raise WrongStep(f"Carton {carton.label} is {carton.status.value.replace('_', ' ')}; "
+                        "only a received carton on the dock can be opened.")
+    if not (carton.in_sample or carton.recount_requested):
+        raise WrongStep(f"Carton {carton.label} is not in the sample; do not open it.")
+    if carton.inspected_at is not None:
+        raise WrongStep(f"Carton {carton.label} is already counted.")
+    return carton
+
+
+def count_units(
+    asn: Asn, carton_label: str, raw_code: str, *, user: User, qty: int = 1,
+    damaged: bool = False, key: str | None = None, client_time: datetime | None = None,
+) -> ScanResult:
+    """One unit scan in an opened carton (or one scan and a typed count): +qty of that SKU."""
+    if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_UNITS:
+        raise InvalidInput("Enter a count from 1 up.", [{"path": "qty", "message":
+                                                         "a whole number above 0"}])
+    if (first := replayed(key, user)) is not None:
+        return first
+    asn = lock_asn(asn, shared=True)
+    check_step(asn, "inspect")
+    carton = _carton_to_open(asn, carton_label)
+    scan = parse_scan(raw_code)
+    sku = find_sku(asn.seller_id, scan)
+    if sku is None:
+        result = ScanResult("unknown", f"Not a product of {asn.seller.code}: {scan.code}.",
+                            tone="error", carton=carton.label)
+    else:
+        content = next((c for c in carton.contents if c.sku_id == sku.id), None)
+        if content is None:
+            content = CartonContent(sku_id=sku.id, declared_qty=0)
+            carton.contents.append(content)
+        content.counted_qty = (content.counted_qty or 0) + qty
+        if damaged:
+            content.damaged_qty += qty
+        carton.opened_at = carton.opened_at or utcnow()
+        note = " damaged" if damaged else ""
+        result = ScanResult("counted", f"{sku.code} +{qty}{note} = {content.counted_qty}",
+                            carton=carton.label,
+                            data={"sku": sku.code, "counted": content.counted_qty,
+                                  "damaged": content.damaged_qty})
+    return record_scan(result, step="inspect", scan=scan, user=user, key=key, asn=asn,
+                       carton=carton, client_time=client_time)
+
+
+def inspect_carton(
+    asn: Asn, carton_label: str, *, user: User, counts: list[dict] | None = None,
+) -> dict:
+    """Finish counting an opened carton and compare it with the packing list.
+
+    `counts` (the API's way) replaces what was scanned unit by unit. Every difference
+    (short, over, wrong SKU, damaged, undeclared mixed) becomes an exception and adds every
+    unopened carton holding that SKU to the sample.
+    """
+    asn = lock_asn(asn)
+    check_step(asn, "inspect")
+    carton = _carton_to_open(asn, carton_label)
+    if counts is not None:
+        _apply_counts(asn, carton, _validate_counts(asn, counts))
+    now = utcnow()
+    for content in carton.contents:
+        content.counted_qty = content.counted_qty or 0
+    carton.opened_at = carton.opened_at or now
+    carton.inspected_at = now
+    findings = _findings(carton)
+    if carton.recount_requested:
+        findings = _settle_recount(carton, findings, user)
+        carton.recount_requested = False
+    raised = [
+        new_exception(asn, f.kind, user=user, carton=carton, sku_id=f.sku_id,
+                      expected_qty=f.expected, found_qty=f.found)
+        for f in findings
+    ]
+    escalated = _escalate(asn, {f.sku_id for f in findings})
+    finish_stages(asn)
+    db.session.commit()
+    return {
+        "carton": carton.label,
+        "exceptions": [{"id": e.id, "kind": e.kind.value, "sku": e.sku.code,
+                        "expected": e.expected_qty, "found": e.found_qty} for e in raised],
+        "escalated": [c.label for c in escalated],
+        "status": asn.status.value,
+    }
+
+
+def _validate_counts(asn: Asn, counts) -> list[tuple[int, int, int]]:
+    if not isinstance(counts, list):
+        raise InvalidInput("counts must be a list.", [{"path": "counts", "message": "a list"}])
+    errors, result, seen = [], [], set()
+    for i, line in enumerate(counts):
+        path = f"counts[{i}]"
+        if not isinstance(line, dict):
+            errors.append({"path": path, "message": "must be an object"})
+            continue
+        sku = find_sku(asn.seller_id, parse_scan(str(line.get("sku", ""))))
+        qty, damaged = line.get("qty"), line.get("damaged", 0)
+        if sku is None:
+            errors.append({"path": f"{path}.sku", "message": f"not a SKU of {asn.seller.code}"})
+        elif sku.id in seen:
+            errors.append({"path": f"{path}.sku", "message": "listed twice"})
+        if not _whole(qty, 0, MAX_UNITS):
+            errors.append({"path": f"{path}.qty", "message": "a whole number, 0 or more"})
+        if not _whole(damaged, 0, MAX_UNITS) or (_whole(qty, 0, MAX_UNITS) and damaged > qty):
+            errors.append({"path": f"{path}.damaged", "message": "from 0 up to qty"})
+        if sku is not None:
+            seen.add(sku.id)
+            result.append((sku.id, qty, damaged))
+    if errors:
+        raise InvalidInput("The counts have errors.", errors)
+    return result
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
+
+
+def _apply_counts(asn: Asn, carton: Carton, counts: list[tuple[int, int, int]]) -> None:
+    by_sku = {c.sku_id: c for c in carton.contents}
+    for content in carton.contents:
+        content.counted_qty, content.damaged_qty = 0, 0
+    for sku_id, qty, damaged in counts:
+        content = by_sku.get(sku_id)
+        if content is None:
+            content = CartonContent(sku_id=sku_id, declared_qty=0)
+            carton.contents.append(content)
+        content.counted_qty, content.damaged_qty = qty, damaged
+
+
+def _findings(carton: Carton) -> list[Finding]:
+    declared_found = any(c.declared_qty > 0 and c.counted_qty > 0 for c in carton.contents)
+    findings = []
+    for c in carton.contents:
+        if c.declared_qty > 0 and c.counted_qty < c.declared_qty:
+            findings.append(Finding(ExceptionKind.SHORT, c.sku_id, c.declared_qty, c.counted_qty))
+        elif c.declared_qty > 0 and c.counted_qty > c.declared_qty:
+            findings.append(Finding(ExceptionKind.OVER, c.sku_id, c.declared_qty, c.counted_qty))
+        elif c.declared_qty == 0 and c.counted_qty > 0:
+            # The declared SKUs are there and more besides: a mixed carton nobody declared.
+            kind = ExceptionKind.UNDECLARED_MIXED if declared_found else ExceptionKind.WRONG_SKU
+            findings.append(Finding(kind, c.sku_id, 0, c.counted_qty))
+        if c.damaged_qty > 0:
+            findings.append(Finding(ExceptionKind.DAMAGED, c.sku_id, 0, c.damaged_qty))
+    return findings
+
+
+def _settle_recount(carton: Carton, findings: list[Finding], user: User) -> list[Finding]:
+    """Match the recount against the exceptions that asked for it: a difference that is
+    gone resolves its exception; one that remains updates it; what is new is returned."""
+    remaining = list(findings)
+    for exception in unresolved_for_carton(carton):
+        if exception.kind not in COUNT_KINDS:
+            continue
+        same = next((f for f in remaining
+                     if f.kind is exception.kind and f.sku_id == exception.sku_id), None)
+        if same is not None:
+            remaining.remove(same)
+            exception.expected_qty, exception.found_qty = same.expected, same.found
+            exception.version += 1
+            continue
+        exception.state = ExceptionState.RESOLVED
+        exception.resolved_at = utcnow()
+        exception.version += 1
+        db.session.add(Resolution(exception_id=exception.id,
+                                  resolution=ResolutionKind.RECOUNT_MATCHED,
+                                  note="The recount no longer shows this difference.",
+                                  resolved_by_id=user.id))
+    return remaining
+
+
+def _escalate(asn: Asn, sku_ids: set[int]) -> list[Carton]:
+    """Tightened inspection: every unopened received carton holding an affected SKU."""
+    if not sku_ids:
+        return []
+    cartons = db.session.scalars(
+        sa.select(Carton).join(CartonContent, CartonContent.carton_id == Carton.id)
+        .where(Carton.asn_id == asn.id, Carton.status == CartonStatus.RECEIVED,
+               Carton.in_sample.is_(False), Carton.inspected_at.is_(None),
+               CartonContent.sku_id.in_(sku_ids), CartonContent.declared_qty > 0)
+        .distinct().order_by(Carton.id)
+    ).all()
+    for carton in cartons:
+        carton.in_sample = True
+    return list(cartons)

@@ -1,0 +1,130 @@
+"""Each supervisor resolution and what it posts to the ledger."""
+import pytest
+import sqlalchemy as sa
+
+from receiving_app.extensions import db
+from receiving_app.models import (
+    AsnStatus, Bucket, ExceptionKind, ExceptionState, ReceivingException, ResolutionKind,
+)
+from receiving_app.receiving import (
+    WrongStep, close_receipt, inspect_carton, put_away, resolve_exception,
+)
+from tests.support.builders import counted, photographed, submit, user
+from tests.support.ledger import (
+    asn_bucket_total, assert_ledger_balanced, bucket_total, movement_count,
+)
+
+
+def one_carton(qty=10, sku="ACME-MUG-01"):
+    asn = submit("R-1", {"C1": {sku: qty}})
+    counted(asn)
+    return asn
+
+
+def inspected(asn, counts):
+    result = inspect_carton(asn, "C1", user=user("dock"), counts=counts)
+    return [db.session.get(ReceivingException, e["id"]) for e in result["exceptions"]]
+
+
+def resolve(exception, resolution, app, note="checked"):
+    if exception.state is ExceptionState.DRAFT:
+        photographed(exception, app)
+    return resolve_exception(exception, resolution, note, user=user("supervisor"))
+
+
+def finish(asn, location="LAX1-A-03-01"):
+    put_away(asn, "C1", location, user=user("dock"))
+    close_receipt(asn, user=user("supervisor"))
+
+
+def test_accepting_a_short_posts_what_was_found(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    assert bucket_total("ACME-MUG-01", Bucket.RECEIVING, "LAX1-DOCK-01") == 7
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 7
+    assert asn_bucket_total(asn, Bucket.IN_TRANSIT) == 0
+    assert_ledger_balanced()
+
+
+def test_accepting_an_over_posts_the_extra_units(demo, app):
+    asn = one_carton()
+    [over] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 12}])
+    assert over.kind is ExceptionKind.OVER
+    resolve(over, "accept", app)
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 12
+    assert_ledger_balanced()
+
+
+def test_a_carrier_claim_sends_damaged_units_to_quarantine_and_flags_the_claim(demo, app):
+    asn = one_carton()
+    [damaged] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 10, "damaged": 3}])
+    resolve(damaged, "carrier_claim", app)
+    assert damaged.claim_flag is True
+    assert bucket_total("ACME-MUG-01", Bucket.QUARANTINE, "LAX1-Q-01") == 3
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 7
+    assert_ledger_balanced()
+
+
+def test_rejecting_posts_nothing(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    photographed(short, app)
+    movements = movement_count()
+    resolve(short, "reject", app, note="counted a stacked layer twice")
+    assert movement_count() == movements
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 10
+
+
+def test_a_draft_raised_in_error_can_be_rejected_without_a_photo(demo):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve_exception(short, "reject", "typo", user=user("supervisor"))
+    assert short.state is ExceptionState.RESOLVED
+
+
+def test_a_recount_sends_the_carton_back_and_a_matching_recount_settles_it(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "recount", app)
+    carton = asn.cartons[0]
+    assert short.state is ExceptionState.OPEN
+    assert carton.recount_requested and carton.inspected_at is None
+    with pytest.raises(WrongStep):
+        put_away(asn, "C1", "LAX1-A-03-01", user=user("dock"))
+    inspected(asn, [{"sku": "ACME-MUG-01", "qty": 10}])
+    assert short.state is ExceptionState.RESOLVED
+    assert [r.resolution for r in short.resolutions] == [ResolutionKind.RECOUNT,
+                                                          ResolutionKind.RECOUNT_MATCHED]
+    finish(asn)
+    assert asn.status is AsnStatus.CLOSED
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 10
+
+
+def test_a_recount_that_confirms_the_difference_keeps_the_exception_open(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "recount", app)
+    again = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 8}])
+    assert again == []  # no second exception: the first one carries the new count
+    assert short.state is ExceptionState.OPEN and short.found_qty == 8
+    resolve(short, "accept", app)
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 8
+    assert_ledger_balanced()
+
+
+def test_wrong_sku_accepted_books_the_sku_that_was_really_there(demo, app):
+    asn = one_carton()
+    found = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 0}, {"sku": "ACME-LID-02", "qty": 10}])
+    assert sorted(e.kind.value for e in found) == ["short", "wrong_sku"]
+    for exception in found:
+        resolve(exception, "accept", app)
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 0
+    assert bucket_total("ACME-LID-02", Bucket.ON_HAND, "LAX1-A-03-01") == 10
+    assert_ledger_balanced()
