@@ -13,11 +13,12 @@ from .exceptions import (
 from .inventory import Balance, Bucket, Movement
 from .users import ApiToken, Role, Seller, User
 from .warehouse import Location, LocationKind, SamplingPolicy, Warehouse
+from .webhooks import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken", "Asn", "AsnStatus", "Balance", "BarcodeKind", "Bucket", "Carton",
     "CartonContent", "CartonStatus", "ExceptionKind", "ExceptionState", "Location",
     "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
-    "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "User", "Warehouse",
-    "utcnow",
+    "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "User",
+    "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
 ]

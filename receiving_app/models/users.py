@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     # Bumped at logout and password change: every session cookie carries it, so older
     # cookies stop working everywhere at once.
     session_version: Mapped[int] = mapped_column(default=1)
+    # "en" or "zh_Hans"; None follows the browser's Accept-Language
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     seller: Mapped[Seller | None] = relationship()
