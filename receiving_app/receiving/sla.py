@@ -1,8 +1,24 @@
-"""SLA due times: plain hours, or only the warehouse's business hours in its own time zone."""
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+"""SLA due times and clocks: plain hours, or only the warehouse's business hours in its own
+time zone; the clock of every open ASN for the board; the policy an admin edits."""
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
-from ..models import Asn, Warehouse
+import sqlalchemy as sa
+
+from ..access import scope_asns
+from ..extensions import db
+from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
+from .errors import InvalidInput
+from .queries import OPEN_STATUSES
+
+# The SLA policy's targets, in hours, as the admin's form and the API name them.
+POLICY_HOURS = ("receipt_hours", "count_hours", "inspection_hours", "putaway_hours",
+                "exception_response_hours")
+# A month: longer targets are typing mistakes, and would make the board meaningless.
+MAX_POLICY_HOURS = 24 * 31
 
 
 def receipt_hours(asn: Asn) -> int:
@@ -14,8 +30,9 @@ def due_at(start: datetime, hours: float, warehouse: Warehouse) -> datetime:
     """`hours` after `start`, counting only business hours when the warehouse says so.
 
     Arithmetic is done in UTC, so a daylight-saving change inside a window counts the hours
-    that really passed.
+    that really passed (Python adds to a local time on the wall clock).
     """
+    start = start.astimezone(UTC)
     if not warehouse.business_hours_only:
         return start + timedelta(hours=hours)
     remaining = timedelta(hours=hours)
@@ -26,25 +43,39 @@ def due_at(start: datetime, hours: float, warehouse: Warehouse) -> datetime:
     raise AssertionError("unreachable: business_windows is endless")
 
 
-def business_windows(start: datetime, warehouse: Warehouse):
+def business_windows(start: datetime, warehouse: Warehouse) -> Iterator[tuple[datetime, datetime]]:
     """The warehouse's open periods from `start` on, as (begin, end) UTC pairs, endlessly."""
+    start = start.astimezone(UTC)
     zone = ZoneInfo(warehouse.timezone)
-    weekdays = {int(d) for d in warehouse.business_weekdays.split(",") if d.strip()}
+    weekdays = working_weekdays(warehouse.business_weekdays)
     if not weekdays or warehouse.business_day_end_hour <= warehouse.business_day_start_hour:
         raise ValueError("the warehouse's business hours are empty")
     day = start.astimezone(zone).date()
     while True:
         if day.isoweekday() in weekdays:
-            opens = datetime.combine(day, time(warehouse.business_day_start_hour), zone)
-            closes = datetime.combine(day, time(warehouse.business_day_end_hour), zone)
-            begin, end = max(opens.astimezone(UTC), start), closes.astimezone(UTC)
+            opens = _local_hour(day, warehouse.business_day_start_hour, zone)
+            closes = _local_hour(day, warehouse.business_day_end_hour, zone)
+            begin, end = max(opens, start), closes
             if begin < end:
                 yield begin, end
         day += timedelta(days=1)
 
 
+def _local_hour(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """`hour` o'clock on `day` in the zone, in UTC; hour 24 is the next midnight (a day that
+    ends at 24:00 is open until the clock turns)."""
+    return datetime.combine(day + timedelta(days=hour // 24), time(hour % 24), zone).astimezone(UTC)
+
+
+def working_weekdays(value: str) -> frozenset[int]:
+    """The ISO weekdays (Monday = 1) of a policy's "1,2,3,4,5"."""
+    return frozenset(int(d) for d in value.split(",") if d.strip())
+
+
 def working_hours_between(start: datetime, end: datetime, warehouse: Warehouse) -> float:
     """Hours from start to end that count for the SLA (negative when end is before start)."""
+    # in UTC: Python subtracts two times of one zone on the wall clock
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end < start:
         return -working_hours_between(end, start, warehouse)
     if not warehouse.business_hours_only:
@@ -55,3 +86,182 @@ def working_hours_between(start: datetime, end: datetime, warehouse: Warehouse) 
             break
         total += min(close, end) - begin
     return total.total_seconds() / 3600
+
+
+# --- the clock of one open ASN ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stage:
+    """Where an open ASN stands, when that stage began (an ASN timestamp) and the policy
+    target it is held to (a warehouse column; None: only the receipt's due time applies)."""
+
+    name: str
+    label: str
+    started_field: str | None
+    target_field: str | None
+
+
+# One table, as the state machine is: each open status is a stage with its own clock.
+STAGES: dict[AsnStatus, Stage] = {
+    AsnStatus.SUBMITTED: Stage("in_transit", "in transit", None, None),
+    AsnStatus.ARRIVED: Stage("count", "counting cartons", "arrived_at", "count_hours"),
+    AsnStatus.COUNTED: Stage("inspection", "opening the sample", "counted_at",
+                             "inspection_hours"),
+    AsnStatus.INSPECTED: Stage("putaway", "putting away", "inspected_at", "putaway_hours"),
+    AsnStatus.PUT_AWAY: Stage("close", "waiting to close", "put_away_at", None),
+}
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """One open ASN on the SLA board, read at `now`."""
+
+    asn: Asn
+    stage: Stage
+    now: datetime
+    stage_started_at: datetime | None
+    stage_due_at: datetime | None
+    open_exceptions: int = 0
+    overdue_exceptions: int = 0
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.asn.sla_due_at
+
+    @property
+    def breached(self) -> bool:
+        """The receipt itself is past its due time."""
+        return self.due_at is not None and self.now > self.due_at
+
+    @property
+    def stage_late(self) -> bool:
+        return self.stage_due_at is not None and self.now > self.stage_due_at
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Wall-clock seconds to the receipt's due time; negative once breached."""
+        return None if self.due_at is None else (self.due_at - self.now).total_seconds()
+
+    @property
+    def seconds_since_arrival(self) -> float | None:
+        arrived = self.asn.arrived_at
+        return None if arrived is None else (self.now - arrived).total_seconds()
+
+    @property
+    def working_hours_left(self) -> float | None:
+        """Hours to the due time that count for the SLA (differs from the wall clock when
+        the warehouse counts business hours only)."""
+        if self.due_at is None:
+            return None
+        return working_hours_between(self.now, self.due_at, self.asn.warehouse)
+
+    def sort_key(self) -> tuple:
+        # Breached first, then a late stage, then least time left; in transit last.
+        return (not self.breached, not self.stage_late, self.due_at is None,
+                self.due_at or self.now, self.asn.id)
+
+
+def sla_clock(asn: Asn, now: datetime | None = None, *, open_exceptions: int = 0,
+              overdue_exceptions: int = 0) -> SlaClock:
+    """The clock of one ASN: its stage, when the stage is due, and the receipt's due time."""
+    now = now or utcnow()
+    stage = STAGES.get(asn.status) or Stage(asn.status.value, asn.status.value, None, None)
+    started = getattr(asn, stage.started_field) if stage.started_field else None
+    stage_due = None
+    if started is not None and stage.target_field:
+        stage_due = due_at(started, getattr(asn.warehouse, stage.target_field), asn.warehouse)
+    return SlaClock(asn, stage, now, started, stage_due, open_exceptions, overdue_exceptions)
+
+
+def sla_board(user: User, now: datetime | None = None, *, limit: int = 500) -> list[SlaClock]:
+    """Every open ASN the user may see with its clock, breached ones first."""
+    now = now or utcnow()
+    # most urgent first, so a cut at `limit` drops receipts in transit, never a breach
+    asns = list(db.session.scalars(scope_asns(sa.select(Asn), user)
+                                   .where(Asn.status.in_(OPEN_STATUSES))
+                                   .order_by(Asn.sla_due_at.is_(None), Asn.sla_due_at, Asn.id)
+                                   .limit(limit)))
+    counts = _unresolved_exception_counts([a.id for a in asns], now)
+    clocks = [sla_clock(a, now, open_exceptions=counts.get(a.id, (0, 0))[0],
+                        overdue_exceptions=counts.get(a.id, (0, 0))[1]) for a in asns]
+    return sorted(clocks, key=SlaClock.sort_key)
+
+
+def _unresolved_exception_counts(asn_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
+    """Per ASN: unresolved exceptions, and how many of them are past their response time."""
+    if not asn_ids:
+        return {}
+    overdue = sa.case((ReceivingException.due_at < now, 1), else_=0)
+    rows = db.session.execute(
+        sa.select(ReceivingException.asn_id, sa.func.count(ReceivingException.id),
+                  sa.func.sum(overdue))
+        .where(ReceivingException.asn_id.in_(asn_ids),
+               ReceivingException.state != ExceptionState.RESOLVED)
+        .group_by(ReceivingException.asn_id))
+    return {asn_id: (count, int(late or 0)) for asn_id, count, late in rows}
+
+
+# --- the policy ---------------------------------------------------------------------------
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA zone names a warehouse may be in, sorted."""
+    return tuple(sorted(available_timezones()))
+
+
+def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object]) -> Warehouse:
+    """Save a warehouse's SLA policy from the admin's form (strings) or JSON (numbers).
+
+    Validates everything first and saves nothing when anything is wrong (InvalidInput with
+    a detail per field). New targets apply to the board at once; receipt due times already
+    stamped at arrival keep their value, as promised to the seller then.
+    """
+    errors: list[dict] = []
+    hours = {name: _whole(values.get(name), name, 1, MAX_POLICY_HOURS, errors)
+             for name in POLICY_HOURS}
+    start = _whole(values.get("business_day_start_hour"), "business_day_start_hour", 0, 23,
+                   errors)
+    end = _whole(values.get("business_day_end_hour"), "business_day_end_hour", 1, 24, errors)
+    if start is not None and end is not None and end <= start:
+        errors.append({"path": "business_day_end_hour", "message": "after the start hour"})
+    weekdays = _weekdays(values.get("business_weekdays"), errors)
+    zone = values.get("timezone")
+    if not isinstance(zone, str) or zone not in time_zones():
+        errors.append({"path": "timezone",
+                       "message": "an IANA time zone, e.g. America/Los_Angeles"})
+    business_only = values.get("business_hours_only")
+    if not isinstance(business_only, bool):
+        errors.append({"path": "business_hours_only", "message": "true or false"})
+    if errors:
+        raise InvalidInput("The SLA policy has errors.", errors)
+    for name, value in hours.items():
+        setattr(warehouse, name, value)
+    warehouse.business_day_start_hour, warehouse.business_day_end_hour = start, end
+    warehouse.business_weekdays = ",".join(str(d) for d in weekdays)
+    warehouse.timezone = zone
+    warehouse.business_hours_only = business_only
+    db.session.commit()
+    return warehouse
+
+
+def _whole(value: object, path: str, low: int, high: int, errors: list[dict]) -> int | None:
+    """A whole number from low to high, from a form string or a JSON number."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors.append({"path": path, "message": f"a whole number from {low} to {high}"})
+        return None
+    return value
+
+
+def _weekdays(value: object, errors: list[dict]) -> list[int]:
+    """ISO weekdays from a list (the form's checkboxes) or "1,2,3"; at least one."""
+    items = value.split(",") if isinstance(value, str) else value
+    try:
+        days = sorted({int(str(d).strip()) for d in items or [] if str(d).strip()})
+    except (TypeError, ValueError):
+        days = []
+    if not days or not all(1 <= d <= 7 for d in days):
+        errors.append({"path": "business_weekdays",
+                       "message": "at least one weekday, Monday = 1 to Sunday = 7"})
+    return days

@@ -1,62 +1,28 @@
-"""The supervisor's review desk."""
-import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+"""The supervisor's review desk: the SLA board, the exception queue and its resolutions,
+and the dock-to-stock report."""
+from flask import Blueprint, render_template
+from werkzeug.exceptions import HTTPException, UnprocessableEntity
+from werkzeug.exceptions import NotFound as PageNotFound
 
-from ...access import scope_exceptions
-from ...extensions import db
-from ...models import ReceivingException
-from ...receiving import DomainError, find_asn, list_asns, resolve_exception
-from ...receiving.summary import asn_lines
-from ..decorators import requires
-from ..htmx import render
+from ...receiving import InvalidInput, NotFound
+from .formatting import TEMPLATE_HELPERS
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 
-@bp.get("/")
-@requires("review")
-def index():
-    """Every ASN of the supervisor's warehouse, newest first."""
-    return render("review/index.html", "review/_asn_list.html", asns=list_asns(current_user))
+@bp.context_processor
+def template_helpers() -> dict:
+    return TEMPLATE_HELPERS
 
 
-@bp.get("/asns/<number>")
-@requires("review")
-def asn_detail(number: str):
-    """One ASN of the warehouse with its cartons, lines and exceptions to resolve."""
-    try:
-        asn = find_asn(current_user, number)
-    except DomainError:
-        return render_template("error.html", error=None, message=f"No ASN {number}."), 404
-    return render_template("asns/detail.html", asn=asn, lines=asn_lines(asn),
-                           exceptions=_exceptions(asn), resolvable=True)
+@bp.errorhandler(NotFound)
+@bp.errorhandler(InvalidInput)
+def refused(error: NotFound | InvalidInput):
+    """An exception or ASN outside the user's warehouse is simply not found; a bad query
+    string is told what is wrong."""
+    page: HTTPException = (PageNotFound if isinstance(error, NotFound)
+                           else UnprocessableEntity)(error.message)
+    return render_template("error.html", error=page), page.code
 
 
-def _exceptions(asn) -> list[ReceivingException]:
-    return list(db.session.scalars(sa.select(ReceivingException).where(
-        ReceivingException.asn_id == asn.id).order_by(ReceivingException.id)))
-
-
-@bp.post("/exceptions/<int:exception_id>/resolve")
-@requires("review")
-def resolve(exception_id: int):
-    """Resolve an exception with a note; a stale form (someone resolved it first) is told."""
-    exception = db.session.scalar(scope_exceptions(sa.select(ReceivingException), current_user)
-                                  .where(ReceivingException.id == exception_id))
-    if exception is None:
-        return render_template("error.html", error=None, message="No such exception."), 404
-    try:
-        version = int(request.form.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        resolve_exception(exception, request.form.get("resolution", ""),
-                          request.form.get("note", ""), user=current_user,
-                          expected_version=version)
-    except DomainError as error:
-        details = "; ".join(d["message"] for d in error.details)
-        flash(f"{error.message} {details}".strip(), "error")
-    else:
-        flash(f"Exception {exception.id} resolved: {request.form.get('resolution')}.", "success")
-    return redirect(url_for("review.asn_detail", number=exception.asn.number))
+from . import board, queue, report  # noqa: E402,F401  (routes)

@@ -1,0 +1,78 @@
+"""The admin's pages: each warehouse's SLA policy (targets, business hours, time zone)."""
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ...extensions import db
+from ...models import Warehouse
+from ...receiving import InvalidInput
+from ...receiving.sla import (
+    MAX_POLICY_HOURS, POLICY_HOURS, time_zones, update_sla_policy, working_weekdays,
+)
+from ..decorators import requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+WEEKDAYS = [(1, "Mon"), (2, "Tue"), (3, "Wed"), (4, "Thu"), (5, "Fri"), (6, "Sat"), (7, "Sun")]
+POLICY_LABELS = {
+    "receipt_hours": "Receipt due (hours after arrival)",
+    "count_hours": "Carton count target (hours after arrival)",
+    "inspection_hours": "Inspection target (hours after the count)",
+    "putaway_hours": "Putaway target (hours after inspection)",
+    "exception_response_hours": "Exception response target (hours)",
+}
+
+
+@bp.get("/")
+@requires("admin")
+def index():
+    """The warehouses, each with its SLA policy at a glance."""
+    warehouses = db.session.scalars(sa.select(Warehouse).order_by(Warehouse.code)).all()
+    return render_template("admin/index.html", warehouses=warehouses)
+
+
+@bp.route("/warehouses/<code>/sla", methods=["GET", "POST"])
+@requires("admin")
+def sla_policy(code: str):
+    """Edit a warehouse's SLA policy; a wrong field is shown beside the form, nothing saved."""
+    warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        return render_template("error.html", error=None, message=f"No warehouse {code}."), 404
+    values, errors, status = _policy_values(warehouse), {}, 200
+    if request.method == "POST":
+        values = _submitted()
+        try:
+            update_sla_policy(warehouse, values)
+        except InvalidInput as error:
+            errors, status = {d["path"]: d["message"] for d in error.details}, 422
+        else:
+            flash(f"SLA policy of {warehouse.code} saved.", "success")
+            return redirect(url_for("admin.sla_policy", code=warehouse.code))
+    return render_template("admin/sla_policy.html", warehouse=warehouse, values=values,
+                           errors=errors, zones=time_zones(), weekdays=WEEKDAYS,
+                           labels=POLICY_LABELS, max_hours=MAX_POLICY_HOURS), status
+
+
+def _policy_values(warehouse: Warehouse) -> dict:
+    values = {name: getattr(warehouse, name) for name in POLICY_HOURS}
+    values.update(
+        business_hours_only=warehouse.business_hours_only,
+        business_day_start_hour=warehouse.business_day_start_hour,
+        business_day_end_hour=warehouse.business_day_end_hour,
+        business_weekdays=[str(d) for d in sorted(working_weekdays(warehouse.business_weekdays))],
+        timezone=warehouse.timezone,
+    )
+    return values
+
+
+def _submitted() -> dict:
+    """The form as the domain reads it: strings, a checkbox, the ticked weekdays."""
+    form = request.form
+    values = {name: form.get(name, "") for name in POLICY_HOURS}
+    values.update(
+        business_hours_only="business_hours_only" in form,
+        business_day_start_hour=form.get("business_day_start_hour", ""),
+        business_day_end_hour=form.get("business_day_end_hour", ""),
+        business_weekdays=form.getlist("business_weekdays"),
+        timezone=form.get("timezone", ""),
+    )
+    return values
