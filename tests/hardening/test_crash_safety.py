@@ -1,0 +1,212 @@
+"""Faults lose nothing: a worker killed before COMMIT, a disk that fills up mid-upload, a
+connection cut mid-upload, SQLite killed under eight writers."""
+import errno
+import io
+import os
+import signal
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from receiving_app.accounts import create_api_token
+from receiving_app.evidence import storage as storage_module
+from receiving_app.extensions import db
+from receiving_app.models import Asn, Bucket, CartonStatus, Photo, ScanEvent
+from receiving_app.receiving import raise_exception
+from tests.support.builders import arrived, jpeg_bytes, submit, user
+from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn serving the app (with the crash hook) on a free port, in its own group."""
+
+    def __init__(self, database_uri: str, tmp_path: Path, workers: int = 2, threads: int = 4):
+        self.port = free_port()
+        self.marker = tmp_path / "crash-marker"
+        env = dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="crash-test-key",
+                   APP_ENV="test", CRASH_MARKER=str(self.marker), PHOTO_ROOT=str(tmp_path))
+        self.log = tmp_path / "gunicorn.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+             str(threads), "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "1",
+             "tests.support.crashapp:app"],
+            cwd=ROOT, env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=self.log.open("w"))
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(demo, database_uri, tmp_path):
+    db.session.commit()
+    server = Gunicorn(database_uri, tmp_path)
+    yield server
+    server.stop()
+
+
+def test_a_worker_killed_before_commit_leaves_nothing_and_the_retry_counts_once(demo, served):
+    asn = arrived(db.session.scalar(sa.select(Asn).where(Asn.number == "ASN-ACME-0001")))
+    asn_id, carton_id = asn.id, asn.cartons[0].id
+    label, number = asn.cartons[0].label, asn.number
+    token = create_api_token(user("dock"))
+    db.session.remove()
+    path = f"{served.url}/api/v1/asns/{number}/cartons/{label}/receive"
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "crash-1"}
+
+    outcome = {}
+
+    def doomed():
+        try:
+            outcome["response"] = httpx.post(path, headers={**headers, "X-Test-Crash":
+                                                            "before-commit"}, timeout=30)
+        except httpx.HTTPError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=doomed)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not served.marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(int(served.marker.read_text()), signal.SIGKILL)
+    thread.join(timeout=30)
+    assert "response" not in outcome or outcome["response"].status_code >= 500
+
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count(ScanEvent.id))) == 0
+    assert db.session.get(Asn, asn_id).cartons[0].status is CartonStatus.EXPECTED
+    assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == 0
+    assert_ledger_balanced()
+    db.session.remove()  # the test's own read must not hold SQLite's write lock
+
+    retry = None
+    for _ in range(50):  # the master starts a new worker
+        try:
+            retry = httpx.post(path, headers=headers, timeout=10)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    assert retry is not None and retry.status_code == 200, (retry.status_code, retry.text[:500])
+    assert retry.json()["outcome"] == "received"
+    again = httpx.post(path, headers=headers, timeout=10)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    db.session.remove()
+    events = db.session.scalars(sa.select(ScanEvent).where(ScanEvent.carton_id == carton_id))
+    assert [e.outcome for e in events] == ["received"]
+    assert_ledger_balanced()
+
+
+def test_sqlite_stays_intact_when_killed_under_eight_writers(demo, backend, database_uri,
+                                                             tmp_path):
+    if backend != "sqlite":
+        pytest.skip("SQLite's own integrity check")
+    asn_id = arrived(submit("BIG-1", {f"B{n:03d}": {"ACME-MUG-01": 1} for n in range(300)})).id
+    token = create_api_token(user("dock"))
+    db.session.remove()
+    server = Gunicorn(database_uri, tmp_path, workers=2, threads=4)
+    stop = threading.Event()
+
+    def writer(offset: int):
+        with httpx.Client(timeout=5) as client:
+            for n in range(offset, 300, 8):
+                if stop.is_set():
+                    return
+                try:
+                    client.post(f"{server.url}/api/v1/asns/BIG-1/cartons/B{n:03d}/receive",
+                                headers={"Authorization": f"Bearer {token}"})
+                except httpx.HTTPError:
+                    return
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(writer, i) for i in range(8)]
+        time.sleep(1.0)
+        server.stop()  # SIGKILL the master and every worker mid-write
+        stop.set()
+        for future in futures:
+            future.result()
+    path = database_uri.removeprefix("sqlite:///")
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    received = connection.execute(
+        "SELECT count(*) FROM cartons WHERE status = 'received'").fetchone()[0]
+    events = connection.execute("SELECT count(*) FROM scan_events").fetchone()[0]
+    connection.close()
+    assert received == events  # every committed scan is whole: carton, event, ledger
+    assert received > 0
+    db.session.remove()
+    assert_ledger_balanced()
+    assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == received
+
+
+def test_a_disk_that_fills_up_mid_upload_leaves_no_file_and_no_row(demo, api, app,
+                                                                    monkeypatch):
+    asn = arrived(submit())
+    exception = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01")
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def full_disk(fd):
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            calls["n"] += 1
+            if calls["n"] == 2:  # the thumbnail fits, the full photo does not
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(storage_module.os, "fsync", full_disk)
+    response = api("dock").post(f"/api/v1/exceptions/{exception.id}/photos",
+                                data={"photo": (io.BytesIO(jpeg_bytes()), "p.jpg")},
+                                content_type="multipart/form-data")
+    assert response.status_code == 507
+    assert "Nothing was saved" in response.get_json()["error"]["message"]
+    assert [p for p in Path(app.config["PHOTO_ROOT"]).rglob("*") if p.is_file()] == []
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+
+def test_a_connection_cut_mid_upload_leaves_no_file_and_no_row(demo, api, app):
+    asn = arrived(submit())
+    exception = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01")
+    boundary = "cut"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            f"filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").encode() + jpeg_bytes()
+    client = api("dock")
+    response = client.client.post(
+        f"/api/v1/exceptions/{exception.id}/photos",
+        input_stream=io.BytesIO(body[: len(body) // 2]),
+        headers={**client._headers(), "Content-Type":
+                 f"multipart/form-data; boundary={boundary}",
+                 "Content-Length": str(len(body) + 100)})
+    assert response.status_code in (400, 422)
+    assert [p for p in Path(app.config["PHOTO_ROOT"]).rglob("*") if p.is_file()] == []
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0

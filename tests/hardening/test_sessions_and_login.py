@@ -1,0 +1,119 @@
+"""Sessions and login: throttling, fixation, ending sessions, shift-long remember-me."""
+import sqlalchemy as sa
+
+from receiving_app import accounts
+from receiving_app.extensions import db
+from receiving_app.models import User
+from tests.conftest import make_app
+
+
+def test_failed_logins_are_throttled_per_account(demo, auth, client):
+    demo.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    for _ in range(3):
+        assert auth.login("dock", "wrong-password").status_code == 401
+    throttled = auth.login("dock", "wrong-password")
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    # even the right password waits: the attacker cannot tell when they hit it
+    assert auth.login("dock").status_code == 429
+    # another account from the same address is not locked by this one
+    assert auth.login("supervisor").status_code == 302
+
+
+def test_failed_logins_are_throttled_per_address(demo, auth):
+    demo.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per 15 minutes"
+    for name in ("a", "b", "c", "d"):
+        assert auth.login(f"nobody-{name}", "wrong-password").status_code == 401
+    assert auth.login("dock").status_code == 429
+
+
+def test_successful_logins_do_not_count_against_the_limit(demo, auth, client):
+    demo.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
+    for _ in range(4):
+        assert auth.login("dock").status_code == 302
+        client.post("/auth/logout", data={"csrf_token": auth.csrf_token("/dock/")})
+
+
+def test_unknown_user_and_wrong_password_cost_the_same_hash(demo, auth, monkeypatch):
+    calls = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash",
+                        lambda stored, given: calls.append(stored.split(":")[:2]) or
+                        real(stored, given))
+    auth.login("nobody-at-all", "some-password")
+    auth.login("dock", "some-password")
+    assert len(calls) == 2 and calls[0] == calls[1]  # same algorithm and cost either way
+
+
+def test_the_session_changes_at_login_and_planted_values_do_not_survive(demo, app, auth, client):
+    client.get("/auth/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    before = client.get_cookie("session").value
+    auth.login("dock")
+    after = client.get_cookie("session").value
+    assert after != before
+    with client.session_transaction() as session:
+        assert "planted" not in session and session["_user_id"].startswith(
+            str(db.session.scalar(sa.select(User.id).where(User.username == "dock"))))
+
+
+def test_a_password_change_ends_every_other_session(demo, app, auth, client):
+    auth.login("dock")
+    other_device = app.test_client()
+    other_device.set_cookie("session", client.get_cookie("session").value)
+    response = client.post("/auth/password", data={
+        "csrf_token": auth.csrf_token("/auth/password"), "current": "dockside-demo",
+        "new": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert client.get("/dock/").status_code == 200  # this device stays logged in
+    assert other_device.get("/dock/").status_code == 302  # the copied cookie is refused
+    client.post("/auth/logout", data={"csrf_token": auth.csrf_token("/dock/")})
+    assert auth.login("dock", "dockside-demo").status_code == 401
+    assert auth.login("dock", "a brand new passphrase").status_code == 302
+
+
+def test_a_wrong_current_password_changes_nothing(demo, auth, client):
+    auth.login("dock")
+    response = client.post("/auth/password", data={
+        "csrf_token": auth.csrf_token("/auth/password"), "current": "guess",
+        "new": "another passphrase", "confirm": "another passphrase"})
+    assert response.status_code == 422
+    assert client.get("/dock/").status_code == 200
+
+
+def test_disabling_a_user_refuses_their_copied_cookie_and_token(demo, app, auth, client, api):
+    token_client = api("dock")
+    auth.login("dock")
+    accounts.set_active(db.session.scalar(sa.select(User).where(User.username == "dock")), False)
+    assert client.get("/dock/").status_code == 302
+    assert token_client.get("/api/v1/asns/ASN-ACME-0001").status_code == 401
+
+
+def test_long_passwords_are_accepted(demo, runner, auth):
+    long_password = "correct horse battery staple " * 4  # 116 characters
+    result = runner.invoke(args=["create-user", "longpass", "--role", "dock", "--warehouse",
+                                 "LAX1", "--password", long_password])
+    assert result.exit_code == 0, result.output
+    assert auth.login("longpass", long_password).status_code == 302
+
+
+def test_remember_me_and_the_session_last_one_shift_at_most(demo, auth, client):
+    token = auth.csrf_token("/auth/login")
+    response = client.post("/auth/login", data={"username": "dock", "password": "dockside-demo",
+                                                "remember": "y", "csrf_token": token})
+    cookies = {c.split("=")[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert "remember_token" in cookies and "session" in cookies
+    assert "Max-Age" not in cookies["remember_token"] or "Max-Age=43200" in cookies[
+        "remember_token"]
+    assert demo.config["REMEMBER_COOKIE_DURATION"].total_seconds() <= 12 * 3600
+    assert demo.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 12 * 3600
+
+
+def test_the_limits_use_shared_storage_when_configured(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path}/x.sqlite", tmp_path,
+                   RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15")
+    from receiving_app.security import limiter
+
+    assert type(limiter._storage).__name__ == "RedisStorage"
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
