@@ -1,0 +1,4 @@
+"""``python -m bench``: see bench/runner.py."""
+from .runner import main
+
+main()
