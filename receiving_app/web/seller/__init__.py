@@ -1,6 +1,9 @@
-"""The seller's pages: their ASNs, ASN intake by form and by CSV packing list."""
+"""The seller's pages: their ASNs, ASN intake by form and by CSV packing list, the receipt
+and its evidence (receipts.py), webhooks (webhooks.py), and the language setting."""
+import flask_babel
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FileField, FormField, HiddenField, IntegerField
@@ -8,11 +11,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ...extensions import db
+from ...i18n import set_user_locale
 from ...models import Warehouse
-from ...receiving import DomainError, InvalidInput, find_asn, list_asns, submit_asns
+from ...receiving import DomainError, InvalidInput, list_asns, submit_asns
 from ...receiving.intake import validate_asns
 from ...receiving.packing_list import PackingList, PackingListError, decode_upload, template_csv
-from ...receiving.summary import asn_lines
 from ..decorators import requires
 from ..htmx import render
 
@@ -24,23 +27,23 @@ class LineForm(FlaskForm):
     class Meta:
         csrf = False  # part of the outer form, which carries the token
 
-    carton = StringField("Carton label", validators=[Optional(), Length(max=64)])
-    sku = StringField("SKU", validators=[Optional(), Length(max=64)])
-    qty = IntegerField("Qty", validators=[Optional(), NumberRange(min=1)])
+    carton = StringField(_l("Carton label"), validators=[Optional(), Length(max=64)])
+    sku = StringField(_l("SKU"), validators=[Optional(), Length(max=64)])
+    qty = IntegerField(_l("Qty"), validators=[Optional(), NumberRange(min=1)])
 
 
 class AsnForm(FlaskForm):
-    number = StringField("ASN number", validators=[DataRequired(), Length(max=64)])
-    warehouse = SelectField("Warehouse", validators=[DataRequired()])
-    expected_arrival = DateField("Expected arrival", validators=[Optional()])
-    carrier = StringField("Carrier", validators=[Optional(), Length(max=80)])
-    tracking = StringField("Tracking", validators=[Optional(), Length(max=120)])
+    number = StringField(_l("ASN number"), validators=[DataRequired(), Length(max=64)])
+    warehouse = SelectField(_l("Warehouse"), validators=[DataRequired()])
+    expected_arrival = DateField(_l("Expected arrival"), validators=[Optional()])
+    carrier = StringField(_l("Carrier"), validators=[Optional(), Length(max=80)])
+    tracking = StringField(_l("Tracking"), validators=[Optional(), Length(max=120)])
     lines = FieldList(FormField(LineForm), min_entries=EMPTY_LINES)
 
 
 class UploadForm(FlaskForm):
-    warehouse = SelectField("Warehouse", validators=[DataRequired()])
-    packing_list = FileField("Packing list (CSV)")
+    warehouse = SelectField(_l("Warehouse"), validators=[DataRequired()])
+    packing_list = FileField(_l("Packing list (CSV)"))
 
 
 class ConfirmForm(FlaskForm):
@@ -60,17 +63,6 @@ def index():
     return render("seller/index.html", "seller/_asn_list.html", asns=list_asns(current_user))
 
 
-@bp.get("/asns/<number>")
-@requires("seller")
-def asn_detail(number: str):
-    """One of the seller's ASNs. Another seller's number is simply not found."""
-    try:
-        asn = find_asn(current_user, number)
-    except DomainError:
-        return render_template("error.html", error=None, message=f"No ASN {number}."), 404
-    return render_template("asns/detail.html", asn=asn, lines=asn_lines(asn))
-
-
 @bp.route("/asns/new", methods=["GET", "POST"])
 @requires("seller")
 def new_asn():
@@ -84,7 +76,8 @@ def new_asn():
         except DomainError as error:
             errors = error.details or [{"path": "", "message": error.message}]
         else:
-            flash(f"ASN {asn.number} submitted with {len(asn.cartons)} cartons.", "success")
+            flash(_("ASN %(number)s submitted with %(n)s cartons.", number=asn.number,
+                    n=len(asn.cartons)), "success")
             return redirect(url_for("seller.asn_detail", number=asn.number))
     status = 422 if request.method == "POST" else 200
     return render_template("seller/new_asn.html", form=form, errors=errors,
@@ -121,7 +114,7 @@ def upload_preview():
     """Check an uploaded packing list and show what it will create; nothing is saved yet."""
     form = _upload_form()
     if not form.validate_on_submit() or not request.files.get("packing_list"):
-        flash("Choose a warehouse and a CSV file.", "error")
+        flash(_("Choose a warehouse and a CSV file."), "error")
         return redirect(url_for("seller.new_asn"))
     try:
         text = decode_upload(request.files["packing_list"].read())
@@ -136,7 +129,7 @@ def upload_confirm():
     """Save the previewed packing list, after checking it again (it may have gone stale)."""
     form = ConfirmForm()
     if not form.validate_on_submit():
-        flash("The preview expired; upload the file again.", "error")
+        flash(_("The preview expired; upload the file again."), "error")
         return redirect(url_for("seller.new_asn"))
     try:
         packing_list = PackingList(form.csv_text.data, warehouse=form.warehouse.data)
@@ -153,7 +146,8 @@ def upload_confirm():
     except DomainError as error:
         return _preview_page(packing_list, [{"row": None, "message": error.message}],
                              form.csv_text.data, form.warehouse.data)
-    flash(f"Submitted {len(asns)} ASN(s): " + ", ".join(a.number for a in asns), "success")
+    flash(_("Submitted %(n)s ASN(s): %(numbers)s", n=len(asns),
+            numbers=", ".join(a.number for a in asns)), "success")
     return redirect(url_for("seller.index"))
 
 
@@ -187,3 +181,20 @@ def packing_list_template():
     """A packing-list template with the columns and example rows."""
     return Response(template_csv(), mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=dockside-packing-list.csv"})
+
+
+@bp.post("/language")
+@requires("seller")
+def set_language():
+    """Save the seller's language ("" follows the browser again)."""
+    try:
+        set_user_locale(current_user, request.form.get("locale", ""))
+    except DomainError:
+        flash(_("Choose one of the languages offered."), "error")
+    else:
+        flask_babel.refresh()  # so the message below is in the language just chosen
+        flash(_("Language saved."), "success")
+    return redirect(url_for("seller.index"))
+
+
+from . import receipts, webhooks  # noqa: E402,F401  (routes)

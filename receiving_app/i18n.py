@@ -1,0 +1,139 @@
+"""Languages: English and Simplified Chinese, chosen by the user's setting or the browser.
+
+The catalogues are `translations/<locale>/LC_MESSAGES/messages.po` (checked in) compiled
+to `.mo` by `make translations`. Enum values shown to people go through `label()`, so a
+status reads "已关闭" for a Chinese reader while the API keeps "closed".
+"""
+import enum
+from pathlib import Path
+
+from flask import Flask, g, has_request_context, request
+from flask_babel import LazyString, get_locale, lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import babel, db
+from .models import (
+    AsnStatus, CartonStatus, ExceptionKind, ExceptionState, ResolutionKind, User,
+)
+from .receiving.errors import InvalidInput
+
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "zh_Hans")
+# Each language named in itself: a reader who cannot read the page can still find theirs.
+LANGUAGE_NAMES = {"en": "English", "zh_Hans": "简体中文"}
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+_LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
+    AsnStatus: {
+        "submitted": _l("submitted"), "arrived": _l("arrived"), "counted": _l("counted"),
+        "inspected": _l("inspected"), "put_away": _l("put away"), "closed": _l("closed"),
+        "cancelled": _l("cancelled"),
+    },
+    CartonStatus: {
+        "expected": _l("not received"), "received": _l("received"),
+        "put_away": _l("received, put away"), "missing": _l("missing"),
+    },
+    ExceptionKind: {
+        "missing_carton": _l("missing carton"), "unexpected_carton": _l("unexpected carton"),
+        "duplicate_label": _l("duplicate label"), "short": _l("short units"),
+        "over": _l("over units"), "wrong_sku": _l("wrong SKU"), "damaged": _l("damaged"),
+        "undeclared_mixed": _l("undeclared mixed carton"),
+        "unreadable_label": _l("unreadable label"), "seller_dispute": _l("seller dispute"),
+    },
+    ExceptionState: {
+        "draft": _l("waiting for a photo"), "open": _l("open"), "resolved": _l("resolved"),
+    },
+    ResolutionKind: {
+        "accept": _l("variance accepted"), "recount": _l("recount ordered"),
+        "carrier_claim": _l("carrier claim"), "reject": _l("rejected"),
+        "recount_matched": _l("recount matched the packing list"),
+    },
+}
+# The scan log's steps and outcomes are plain strings in the event rows.
+SCAN_WORDS: dict[str, LazyString] = {
+    "receive": _l("carton count"), "inspect": _l("sample count"), "putaway": _l("putaway"),
+    "received": _l("received"), "duplicate": _l("duplicate scan"),
+    "unknown": _l("not on the ASN"), "unreadable": _l("unreadable"), "counted": _l("counted"),
+    "put_away": _l("put away"),
+}
+
+# Notes the receiving flow writes itself (counting.py, inspection.py), stored in English.
+SYSTEM_NOTES = {
+    "Carton label not on the ASN.": _l("Carton label not on the ASN."),
+    "Carton on the ASN was not delivered.": _l("Carton on the ASN was not delivered."),
+    "The recount no longer shows this difference.":
+        _l("The recount no longer shows this difference."),
+}
+
+
+def init_i18n(app: Flask) -> None:
+    """Bind Flask-Babel with our selector and catalogues; give templates `label` and `lang`."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["scan_word"] = scan_word
+    app.jinja_env.filters["note"] = note_text
+    app.context_processor(lambda: {"lang": html_lang(), "language_names": LANGUAGE_NAMES})
+
+
+def select_locale() -> str:
+    """The user's saved language, else the best the browser asks for, else English."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    user = g.get("api_user") if request.blueprint == "api" else current_user
+    saved = getattr(user, "locale", None) if user is not None else None
+    if saved in SUPPORTED_LOCALES:
+        return saved
+    return locale_from_accept_language(request.accept_languages)
+
+
+def locale_from_accept_language(languages) -> str:
+    """Map Accept-Language (best first) onto what we have.
+
+    Every Chinese tag (zh, zh-CN, zh-SG, zh-Hans, and zh-TW / zh-HK too) gets Simplified
+    Chinese: we have no Traditional catalogue, and it is closer for those readers than English.
+    """
+    for value, _quality in languages:
+        tag = value.lower()
+        if tag.startswith("zh"):
+            return "zh_Hans"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def html_lang() -> str:
+    """The page's <html lang>, a BCP 47 tag."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else DEFAULT_LOCALE
+
+
+def label(value: enum.Enum | None) -> str:
+    """The translated name of a status, exception kind, state or resolution."""
+    if value is None:
+        return ""
+    names = _LABELS.get(type(value), {})
+    return str(names.get(value.value, value.value.replace("_", " ")))
+
+
+def scan_word(value: str) -> str:
+    """The translated name of a scan step or outcome."""
+    word = SCAN_WORDS.get(value)
+    return str(word) if word is not None else value.replace("_", " ")
+
+
+def note_text(note: str) -> str:
+    """A note as written by a person, or the translation of one the system wrote."""
+    known = SYSTEM_NOTES.get(note)
+    return str(known) if known is not None else note
+
+
+def set_user_locale(user: User, locale: str | None) -> User:
+    """Save the user's language; None (or "") follows the browser again."""
+    locale = locale or None
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("Unknown language.", [{"path": "locale", "message":
+                                                  "one of " + ", ".join(SUPPORTED_LOCALES)}])
+    user.locale = locale
+    db.session.commit()
+    return user
