@@ -7,6 +7,7 @@ APP_ENV ?= development
 export APP_ENV
 
 .PHONY: run test browser bench clean
+.PHONY: translations security
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -14,12 +15,12 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser translations
 	$(PY) -m pytest
 
 # The browser tests drive Debian's Chromium; install it when missing and we may.
@@ -33,8 +34,20 @@ browser:
 	  fi; \
 	fi
 
+# The message catalogues: translations/<locale>/LC_MESSAGES/messages.po is checked in,
+# the compiled messages.mo that Flask-Babel reads is not.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d translations
+
+# bandit on our code and pip-audit on the pins; CI runs this before the tests.
+security: $(VENV)/.installed
+	VENV=$(VENV) bash .ci/security
+
+# Benchmarks (docs/benchmarks.md): about 15 minutes, never part of `make test`. Writes
+# bench/results/latest.json and the table in docs/benchmarks.md. PostgreSQL too when
+# BENCH_DATABASE_URL is set: that database is WIPED. BENCH_ARGS=--quick checks it runs.
 bench: $(VENV)/.installed
-	$(PY) -m receiving_app.evidence.bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,6 +3,7 @@
 `Config` is what production and `make run` use; `TestConfig` is what the tests use.
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -36,7 +37,20 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a shift is long; the token lives as long as the session
+    # A login lasts one shift at most, remembered or not.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=12)
+    # Login throttling; shared storage (e.g. redis://127.0.0.1:6379) makes the limits hold
+    # across gunicorn workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 15 minutes")
+    # Behind a reverse proxy: how many X-Forwarded-For hops to trust (0 = none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     SQLITE_BUSY_TIMEOUT_MS = 5000
+    # In WAL mode NORMAL never corrupts the database; a power cut may lose the last
+    # commits, not a process crash. Tests need no durability at all.
+    SQLITE_SYNCHRONOUS = "NORMAL"
     TESTING = False
 
 
@@ -45,3 +59,4 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"  # cheaper than production, same algorithm
+    SQLITE_SYNCHRONOUS = "OFF"

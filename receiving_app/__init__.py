@@ -28,9 +28,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
+    from .i18n import init_i18n
+
+    init_i18n(app)
+
     from . import database, models  # noqa: F401  (models register their tables)
 
     database.configure_engine_events(app)
+
+    from .security import init_security
+
+    init_security(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from .web import register_web
 

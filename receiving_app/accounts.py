@@ -61,10 +61,14 @@ def authenticate(username: str, password: str) -> User | None:
     which usernames exist.
     """
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active:
+    stored = user.password_hash if user is not None and user.active else None
+    # End the read before the deliberately slow hash: on SQLite a login's transaction holds
+    # the write lock, and every scan on the dock would wait for this password check.
+    db.session.commit()
+    if stored is None:
         check_password_hash(_dummy_password_hash(), password)
         return None
-    if not check_password_hash(user.password_hash, password):
+    if not check_password_hash(stored, password):
         return None
     return user
 
@@ -78,6 +82,26 @@ def _dummy_password_hash() -> str:
 
 def end_all_sessions(user: User) -> None:
     """Invalidate every session cookie of the user (logout, password change, disabling)."""
+    user.session_version += 1
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; ends every other session."""
+    if not check_password_hash(user.password_hash, current):
+        raise InvalidInput("The current password is wrong.",
+                           [{"path": "current", "message": "wrong password"}])
+    if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+                           [{"path": "new", "message": "length"}])
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Disable (or enable again) a user; disabling ends every session and token use."""
+    user.active = active
     user.session_version += 1
     db.session.commit()
 

@@ -12,6 +12,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(create_api_token_command)
+    app.cli.add_command(deliver_webhooks_command)
+    app.cli.add_command(inventory_group)
 
 
 @click.command("seed-demo")
@@ -61,3 +63,51 @@ def create_api_token_command(username: str) -> None:
     if user is None:
         raise click.ClickException(f"No user {username}.")
     click.echo(create_api_token(user))
+
+
+@click.group("inventory")
+def inventory_group() -> None:
+    """The inventory ledger: check and rebuild balances."""
+
+
+@inventory_group.command("rebuild")
+@click.option("--check", is_flag=True, help="Only report differences; exit 1 if any.")
+def rebuild_command(check: bool) -> None:
+    """Recompute balances from the movement ledger and report every difference."""
+    from .inventory.reconcile import ledger_differences, rebuild_balances
+
+    differences = ledger_differences() if check else rebuild_balances()
+    for d in differences:
+        click.echo(f"warehouse {d['warehouse_id']} seller {d['seller_id']} sku {d['sku_id']} "
+                   f"location {d['location_key'] or '-'} {d['bucket']}: "
+                   f"balance {d['balance']}, ledger {d['ledger']}")
+    if not differences:
+        click.echo("Balances equal the sum of the ledger.")
+    elif check:
+        raise SystemExit(1)
+    else:
+        click.echo(f"Rebuilt {len(differences)} balance(s) from the ledger.")
+
+
+@click.command("deliver-webhooks")
+@click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
+@click.option("--interval", default=5.0, show_default=True,
+              help="Seconds to wait when nothing was due.")
+def deliver_webhooks_command(once: bool, interval: float) -> None:
+    """Send the outbox's due webhook events, signed, retrying failures with backoff."""
+    import time
+
+    from flask import current_app
+
+    from .webhooks import deliver_due, loopback_allowed
+
+    allow_loopback = loopback_allowed(current_app.config["APP_ENV"])
+    while True:
+        report = deliver_due(allow_loopback=allow_loopback)
+        if report.attempted or once:
+            click.echo(f"{len(report.delivered)} delivered, {len(report.retrying)} to retry, "
+                       f"{len(report.failed)} given up.")
+        if once:
+            return
+        if not report.attempted:
+            time.sleep(interval)

@@ -1,39 +1,94 @@
 // Dockside's small client: keeps the scan input focused, gives each scan its idempotency
-// key, and answers every scan with a sound and a vibration a gloved worker notices.
+// key, answers every scan with a sound and a vibration a gloved worker notices, and installs
+// the service worker. The offline queue is in queue.js, the camera in camera.js; both use
+// the few helpers this file puts on window.Dockside.
 "use strict";
 
 (function () {
+  var Dockside = (window.Dockside = window.Dockside || {});
+
   function newKey() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
+  Dockside.newKey = newKey;
 
-  function focusScan() {
-    var input = document.querySelector("[data-scan-input]");
+  // --- focus: the scan input a wedge scanner types into -------------------------------
+  // The worker's last scan input, so a swap elsewhere on the page does not steal it.
+  var lastScanInput = null;
+
+  function isScanInput(element) {
+    return !!(element && element.matches && element.matches("[data-scan-input]"));
+  }
+
+  function currentScanInput() {
+    if (isScanInput(document.activeElement)) return document.activeElement;
+    if (lastScanInput && lastScanInput.isConnected && !lastScanInput.disabled) return lastScanInput;
+    return document.querySelector("[data-scan-input]");
+  }
+  Dockside.currentScanInput = currentScanInput;
+
+  function focusScan(input) {
+    input = input || currentScanInput();
     if (input && document.activeElement !== input && !document.querySelector("dialog[open]")) {
       input.focus({ preventScroll: true });
     }
   }
 
-  // A scan keeps its key from the moment it was captured: a retry or a double tap sends
-  // the same key, and the server answers it once.
-  document.addEventListener("htmx:configRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-scan-form]");
-    if (!form) return;
-    var key = form.querySelector("input[name=key]");
-    if (!key.value) key.value = newKey();
-    var time = form.querySelector("input[name=client_time]");
-    if (!time.value) time.value = new Date().toISOString();
-    event.detail.parameters.key = key.value;
-    event.detail.parameters.client_time = time.value;
+  document.addEventListener("focusin", function (event) {
+    if (isScanInput(event.target)) lastScanInput = event.target;
   });
 
-  document.addEventListener("htmx:afterRequest", function (event) {
-    var form = event.detail.elt.closest && event.detail.elt.closest("[data-scan-form]");
-    if (!form || !event.detail.successful && event.detail.xhr && event.detail.xhr.status === 0) return;
-    // answered (even with a 4xx): the next scan is a new scan
+  // After a swap the input inside the swapped part wins (the putaway location after its
+  // carton); otherwise the input the worker was using keeps the focus.
+  // (htmx fires afterSettle on each swapped-in element; detail.elt is the element that made
+  // the request, which an outerHTML swap has just removed.)
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.target;
+    var inside = swapped.querySelector && swapped.querySelector("[data-scan-input]");
+    var next = isScanInput(swapped) ? swapped : inside;
+    if (next) lastScanInput = next;
+    focusScan();
+  });
+  document.addEventListener("DOMContentLoaded", function () { focusScan(); });
+
+  // --- the scan's key and the phone's time ----------------------------------------------
+  // A scan keeps its key from the moment it was captured: a retry, a double tap or the
+  // offline queue sends the same key, and the server answers it once.
+  function stampScan(form) {
+    var key = form.querySelector("input[name=key]");
+    if (key && !key.value) key.value = newKey();
+    var time = form.querySelector("input[name=client_time]");
+    if (time && !time.value) time.value = new Date().toISOString();
+  }
+  Dockside.stampScan = stampScan;
+
+  function scanForm(element) {
+    return element && element.closest ? element.closest("[data-scan-form], [data-queue]") : null;
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = scanForm(event.detail.elt);
+    if (!form) return;
+    stampScan(form);
+    ["key", "client_time"].forEach(function (name) {
+      var input = form.querySelector("input[name=" + name + "]");
+      if (input) event.detail.parameters[name] = input.value;
+    });
+  });
+
+  // Answered (even with a 4xx): the next scan is a new scan. Unanswered (no network), the
+  // form keeps its key so that sending it again is the same scan.
+  function clearScan(form) {
     form.querySelectorAll("input[name=key], input[name=client_time], input[name=code]")
       .forEach(function (input) { input.value = ""; });
+  }
+  Dockside.clearScan = clearScan;
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = scanForm(event.detail.elt);
+    if (!form || !event.detail.successful && event.detail.xhr && event.detail.xhr.status === 0) return;
+    if (form.matches("[data-scan-form]")) clearScan(form);
   });
 
   // Non-2xx answers still carry the red result fragment: swap it in.
@@ -45,10 +100,7 @@
     }
   });
 
-  document.addEventListener("htmx:afterSettle", focusScan);
-  document.addEventListener("DOMContentLoaded", focusScan);
-
-  // Feedback: distinct tones and vibration patterns for ok, warn (duplicate) and error.
+  // --- feedback: distinct tones and vibration patterns ----------------------------------
   var audio = null;
   function beep(frequencies, duration) {
     try {
@@ -70,13 +122,32 @@
     "scan-ok": { tones: [880], duration: 0.12, vibrate: [60] },
     "scan-warn": { tones: [520, 520], duration: 0.12, vibrate: [80, 60, 80] },
     "scan-error": { tones: [220], duration: 0.45, vibrate: [300, 100, 300] },
+    // kept on the phone, not yet confirmed: a rising pair, unlike any server answer
+    "scan-queued": { tones: [660, 990], duration: 0.09, vibrate: [40, 40, 40, 40] },
   };
+  function feedback(name) {
+    var f = FEEDBACK[name];
+    if (!f) return;
+    beep(f.tones, f.duration);
+    if (navigator.vibrate) navigator.vibrate(f.vibrate);
+  }
+  Dockside.feedback = feedback;
   // htmx fires HX-Trigger events on the requesting element; they bubble to the document.
   Object.keys(FEEDBACK).forEach(function (name) {
-    document.addEventListener(name, function () {
-      var f = FEEDBACK[name];
-      beep(f.tones, f.duration);
-      if (navigator.vibrate) navigator.vibrate(f.vibrate);
-    });
+    document.addEventListener(name, function () { feedback(name); });
+  });
+
+  // --- the service worker ---------------------------------------------------------------
+  function phoneData(name) {
+    var panel = document.querySelector("[data-phone]");
+    return panel ? panel.getAttribute("data-" + name) : null;
+  }
+  Dockside.phoneData = phoneData;
+
+  window.addEventListener("load", function () {
+    var url = phoneData("sw-url");
+    if (!url || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(url, { scope: phoneData("sw-scope") || "/" })
+      .catch(function () { /* the app works without it, only not offline */ });
   });
 })();

@@ -22,6 +22,7 @@
   var queuedCount = 0;
   var needsLogin = false;
   var draining = null;
+  var again = false; // asked to drain while draining
 
   function $(selector, root) { return (root || document).querySelector(selector); }
 
@@ -233,12 +234,21 @@
   }
 
   function drain() {
-    if (draining) return draining;
+    // A reason to try (back online, back in the app) that arrives while a run is under
+    // way, perhaps one that just met the dead network, earns one more run right after it.
+    if (draining) {
+      again = true;
+      return draining;
+    }
     var run = function () { return sendQueued(); };
     // One tab at a time: two tabs replaying together would double the report, not the scan.
     var locked = navigator.locks ? navigator.locks.request("dockside-queue", run) : run();
     draining = locked.then(reportDrain, function () { return null; }).then(function () {
       draining = null;
+      if (again) {
+        again = false;
+        return drain();
+      }
       return render();
     });
     return draining;

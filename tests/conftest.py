@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from config import TestConfig, database_url
 from receiving_app import create_app
@@ -21,10 +23,28 @@ BACKENDS = [
 ]
 
 
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as on a real server.
+
+    The tests hold an app context to use the database; without this, requests would share
+    its `g` and its database session, which no production request ever does.
+    """
+
+    def open(self, *args, **kwargs):
+        # The test's own transaction ends first, as another actor's would: on SQLite an
+        # open one holds the write lock the request needs.
+        if has_app_context():  # a thread of the test has no session of its own to end
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(uri: str, tmp_path: Path, **overrides):
     settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
     settings.update(SQLALCHEMY_DATABASE_URI=uri, PHOTO_ROOT=str(tmp_path / "photos"), **overrides)
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = RequestClient
+    return app
 
 
 def _migrate(app) -> None:

@@ -77,6 +77,13 @@ class PhotoStorage:
         return target
 
 
+    def discard(self, sha256: str) -> None:
+        """Remove both variants of a photo (missing files are fine): undoes a failed upload."""
+        for variant in ("thumb", "full"):
+            with contextlib.suppress(FileNotFoundError):
+                self.path(sha256, variant).unlink()
+
+
 def _fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -26,3 +26,31 @@ def ledger_differences() -> list[dict]:
                 "bucket": str(k[4]), "ledger": ledger.get(k, 0), "balance": balances.get(k, 0),
             })
     return differences
+
+
+def rebuild_balances() -> list[dict]:
+    """Recompute every balance from the ledger in one transaction; return what differed.
+
+    Movements are the truth; a balance is only their running total, so rewriting balances
+    loses nothing.
+    """
+    differences = ledger_differences()
+    if not differences:
+        return []
+    balances = {
+        (b.warehouse_id, b.seller_id, b.sku_id, b.location_key, str(b.bucket)): b
+        for b in db.session.scalars(sa.select(Balance).with_for_update())
+    }
+    for difference in differences:
+        key = (difference["warehouse_id"], difference["seller_id"], difference["sku_id"],
+               difference["location_key"], difference["bucket"])
+        balance = balances.get(key)
+        if balance is None:
+            balance = Balance(
+                warehouse_id=key[0], seller_id=key[1], sku_id=key[2],
+                location_id=key[3] or None, location_key=key[3], bucket=key[4], qty=0,
+            )
+            db.session.add(balance)
+        balance.qty = difference["ledger"]
+    db.session.commit()
+    return differences

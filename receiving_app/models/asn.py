@@ -3,7 +3,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from .base import UtcDateTime, enum_column, utcnow
@@ -64,7 +64,11 @@ class Asn(db.Model):
 
 class Carton(db.Model):
     __tablename__ = "cartons"
-    __table_args__ = (sa.UniqueConstraint("asn_id", "label"),)
+    __table_args__ = (
+        sa.UniqueConstraint("asn_id", "label"),
+        # every scan answers with the ASN's progress: cartons per status, from the index alone
+        sa.Index("ix_cartons_asn_id_status", "asn_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asn_id: Mapped[int] = mapped_column(sa.ForeignKey("asns.id"))
@@ -143,3 +147,12 @@ class ScanEvent(db.Model):
 
     user: Mapped["User"] = relationship()  # noqa: F821
     carton: Mapped[Carton | None] = relationship()
+
+
+# Lists show how many cartons each ASN has without loading them (an ASN may have 5,000);
+# deferred, so loading an ASN for a scan does not pay for it.
+Asn.carton_count = column_property(
+    sa.select(sa.func.count(Carton.id)).where(Carton.asn_id == Asn.id)
+    .correlate_except(Carton).scalar_subquery(),
+    deferred=True,
+)

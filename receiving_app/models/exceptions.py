@@ -34,6 +34,7 @@ class ResolutionKind(enum.StrEnum):
     CARRIER_CLAIM = "carrier_claim"
     REJECT = "reject"
     RECOUNT_MATCHED = "recount_matched"  # a recount found the packing list right
+    REVERSAL = "reversal"  # undoes the decision it names in reverses_id
 
 
 class ReceivingException(db.Model):

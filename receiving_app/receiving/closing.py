@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
+from ..webhooks.events import emit_asn_event
 from .counting import lock_asn
 from .errors import Conflict, WrongStep
 from .exceptions import UNRESOLVED
@@ -28,6 +29,7 @@ def close_receipt(asn: Asn, *, user: User) -> Asn:
     _write_off_in_transit(asn, user, "missing_at_close")
     advance(asn, "close")
     asn.closed_at = utcnow()
+    emit_asn_event(asn, "asn.closed")
     db.session.commit()
     return asn
 

@@ -10,6 +10,7 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, LocationKind,
     ReceivingException, User, utcnow,
 )
+from ..webhooks.events import emit_asn_event
 from .errors import InvalidInput
 from .exceptions import new_exception
 from .lookup import find_carton
@@ -43,6 +44,7 @@ def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User) -> Asn:
     asn.arrived_at = now
     asn.paperwork_cartons = paperwork_cartons
     asn.sla_due_at = due_at(now, receipt_hours(asn), asn.warehouse)
+    emit_asn_event(asn, "asn.arrived")
     db.session.commit()
     return asn
 

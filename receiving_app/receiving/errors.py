@@ -38,3 +38,10 @@ class WrongStep(Conflict):
     """The ASN or carton is not in a state where this step can happen."""
 
     code = "wrong_step"
+
+
+class StorageFailed(DomainError):
+    """The photo store could not write (disk full, I/O error); nothing was saved."""
+
+    status = 507
+    code = "storage_failed"

@@ -1,19 +1,21 @@
 """Exceptions: raised by the flow or by hand, evidenced by photos, resolved by a supervisor."""
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..barcodes import parse_scan
 from ..evidence import PhotoStorage, ingest_photo
 from ..extensions import db
-from ..inventory.ledger import post_movements
+from ..inventory.ledger import Posting, post_movements
 from ..models import (
-    Asn, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind, Photo,
-    ReceivingException, Resolution, ResolutionKind, Sku, User, utcnow,
+    Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind,
+    Movement, Photo, ReceivingException, Resolution, ResolutionKind, Sku, User, utcnow,
 )
-from .errors import Conflict, InvalidInput, NotFound, WrongStep
+from ..webhooks.events import emit_exception_event
+from .errors import Conflict, InvalidInput, NotFound, StorageFailed, WrongStep
 from .lookup import find_carton, find_sku
+from .sla import due_at
 from .states import check_step
 from .stock import asn_balances, carton_balances, move, warehouse_location
 
@@ -40,7 +42,7 @@ def new_exception(
         carton_label=carton.label if carton else carton_label, sku_id=sku_id, kind=kind,
         state=ExceptionState.DRAFT, expected_qty=expected_qty, found_qty=found_qty, note=note,
         raised_by_id=user.id if user else None, raised_at=now,
-        due_at=now + timedelta(hours=asn.warehouse.exception_response_hours),
+        due_at=due_at(now, asn.warehouse.exception_response_hours, asn.warehouse),
     )
     db.session.add(exception)
     return exception
@@ -129,8 +131,28 @@ def attach_photo(
     """
     if exception.state is ExceptionState.RESOLVED:
         raise WrongStep("This exception is resolved; evidence can no longer be added.")
-    stored = ingest_photo(data, filename, storage=storage, max_bytes=max_bytes)
+    try:
+        stored = ingest_photo(data, filename, storage=storage, max_bytes=max_bytes)
+    except OSError as error:
+        raise StorageFailed("The photo could not be stored (disk full?). Nothing was saved; "
+                            "try again.") from error
+    try:
+        return _record_photo(exception, stored, user, client_taken_at)
+    except BaseException:
+        db.session.rollback()
+        if stored.newly_stored:  # no row will point at these files
+            storage.discard(stored.sha256)
+        raise
+
+
+def _record_photo(exception, stored, user: User, client_taken_at) -> Photo:
     exception = _lock(exception)
+    # The same photo again on the same exception is one piece of evidence: a phone that
+    # replays an upload whose answer it lost must not add a second row.
+    same = db.session.scalar(sa.select(Photo).where(Photo.exception_id == exception.id,
+                                                    Photo.sha256 == stored.sha256))
+    if same is not None:
+        return same
     now = utcnow()
     photo = Photo(
         public_id=secrets.token_hex(16), sha256=stored.sha256, asn_id=exception.asn_id,
@@ -142,6 +164,9 @@ def attach_photo(
     if exception.state is ExceptionState.DRAFT:
         exception.state = ExceptionState.OPEN
         exception.submitted_at = now
+        # Sellers hear of an exception once it is submitted with evidence, not while it
+        # is a draft that may still be rejected as raised in error.
+        emit_exception_event(exception, "exception.raised")
     db.session.commit()
     return photo
 
@@ -196,6 +221,56 @@ def resolve_exception(
                         resolved_by_id=user.id)
     db.session.add(record)
     exception.version += 1
+    # A recount leaves it open (no event yet); a draft rejected as raised in error was
+    # never announced, so its end is not either.
+    if exception.state is ExceptionState.RESOLVED and exception.submitted_at is not None:
+        emit_exception_event(exception, "exception.resolved")
+    db.session.commit()
+    return record
+
+
+def reverse_resolution(exception: ReceivingException, note: str, *, user: User) -> Resolution:
+    """Undo a wrong decision with a new, recorded one: what it posted is posted back and the
+    exception is open again for a new decision. Nothing is edited or deleted.
+
+    Possible while the units are still where the decision left them: before the carton is
+    put away and before the receipt closes (later, correct the stock with an adjustment).
+    """
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if not note:
+        raise InvalidInput("The reversal has errors.",
+                           [{"path": "note", "message": "a note is required"}])
+    exception = _lock(exception)
+    if exception.state is not ExceptionState.RESOLVED:
+        raise WrongStep("Only a resolved exception can be reversed.")
+    decision = exception.resolutions[-1]
+    carton = exception.carton
+    if exception.asn.status is AsnStatus.CLOSED or (
+            carton is not None and carton.status is CartonStatus.PUT_AWAY):
+        raise WrongStep("The units have moved on (put away or closed); correct the stock with "
+                        "an adjustment instead.")
+    rows = db.session.execute(
+        sa.select(Movement.sku_id, Movement.bucket, Movement.location_id, Movement.carton_id,
+                  sa.func.sum(Movement.qty))
+        .where(Movement.exception_id == exception.id)
+        .group_by(Movement.sku_id, Movement.bucket, Movement.location_id, Movement.carton_id))
+    asn = exception.asn
+    post_movements([
+        Posting(warehouse_id=asn.warehouse_id, seller_id=asn.seller_id, sku_id=sku_id,
+                bucket=bucket, qty=-qty, reason="decision_reversed", location_id=location_id,
+                asn_id=asn.id, carton_id=carton_id, exception_id=exception.id, user_id=user.id)
+        for sku_id, bucket, location_id, carton_id, qty in rows if qty
+    ])
+    if decision.resolution is ResolutionKind.REJECT and exception.kind is ExceptionKind.DAMAGED \
+            and carton and exception.sku_id:
+        _content(carton, exception.sku_id).damaged_qty += exception.found_qty
+    exception.state = ExceptionState.OPEN
+    exception.resolved_at = None
+    exception.claim_flag = False
+    exception.version += 1
+    record = Resolution(exception_id=exception.id, resolution=ResolutionKind.REVERSAL, note=note,
+                        resolved_by_id=user.id, reverses_id=decision.id)
+    db.session.add(record)
     db.session.commit()
     return record
 

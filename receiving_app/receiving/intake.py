@@ -6,8 +6,9 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from ..barcodes import parse_scan
+from ..barcodes import gs1_check_digit, parse_scan
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
@@ -61,12 +62,27 @@ def submit_asns(payloads: list[dict], *, user: User) -> list[Asn]:
     if errors:
         raise InvalidInput("The ASN has errors; nothing was saved.", errors)
     try:
-        asns = [_write(draft, user) for draft in drafts]
+        asn_ids = [_write(draft, user).id for draft in drafts]
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("An ASN with this number already exists for this seller.") from exc
-    return asns
+    return _with_cartons(asn_ids)
+
+
+def _with_cartons(asn_ids: list[int]) -> list[Asn]:
+    """The saved ASNs with their cartons, contents and SKUs loaded in a few queries.
+
+    Every door answers with the cartons (the API returns them all): loaded lazily, a
+    50,000-carton ASN cost one query per carton, two thirds of its import time.
+    """
+    loaded = db.session.scalars(
+        sa.select(Asn).where(Asn.id.in_(asn_ids)).options(
+            selectinload(Asn.cartons).selectinload(Carton.contents)
+            .selectinload(CartonContent.sku))
+    ).all()
+    by_id = {asn.id: asn for asn in loaded}
+    return [by_id[asn_id] for asn_id in asn_ids]
 
 
 def validate_asns(payloads: list[dict], *, user: User) -> list[Draft]:
@@ -321,5 +337,9 @@ def _barcode_kind(code: str) -> BarcodeKind:
 
 
 def _sscc_of(label: str) -> str | None:
+    # The usual label is the 18 printed digits: check them directly, as parse_scan would,
+    # without a full GS1 parse (a quarter of a millisecond a carton in a 50,000-line ASN).
+    if len(label) == 18 and label.isascii() and label.isdigit():
+        return label if gs1_check_digit(label[:17]) == label[17] else None
     scan = parse_scan(label)
     return scan.sscc if scan.sscc and not scan.error else None

@@ -11,10 +11,13 @@ def find_carton(asn: Asn, scan: Scan, *, lock: bool = False) -> Carton | None:
     keys = scan.carton_keys()
     if not keys:
         return None
-    condition = Carton.label.in_(keys)
+    # Each form is looked up through its own index: "asn AND (label IN ... OR sscc = ...)"
+    # made SQLite walk every carton of the ASN, a cost that grew with the ASN's size.
+    matches = sa.select(Carton.id).where(Carton.asn_id == asn.id, Carton.label.in_(keys))
     if scan.sscc:
-        condition = sa.or_(condition, Carton.sscc == scan.sscc)
-    query = sa.select(Carton).where(Carton.asn_id == asn.id, condition).order_by(Carton.id)
+        matches = sa.union_all(matches, sa.select(Carton.id).where(
+            Carton.asn_id == asn.id, Carton.sscc == scan.sscc))
+    query = sa.select(Carton).where(Carton.id.in_(matches)).order_by(Carton.id)
     if lock:
         query = query.with_for_update()
     return db.session.scalars(query).first()

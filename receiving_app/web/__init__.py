@@ -5,9 +5,11 @@ from flask_login import current_user
 from ..access import can
 from ..extensions import db, login_manager
 from ..models import User
+from ..receiving.errors import DomainError
 
 
 def register_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .dock import bp as dock_bp
@@ -18,6 +20,7 @@ def register_web(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, dock_bp, review_bp, seller_bp, photos_bp, api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(admin_bp)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in."
@@ -26,6 +29,7 @@ def register_web(app: Flask) -> None:
     app.register_error_handler(403, _error_page)
     app.register_error_handler(404, _error_page)
     app.register_error_handler(413, _error_page)
+    app.register_error_handler(DomainError, _domain_error_page)
 
 
 def load_user(user_id: str) -> User | None:
@@ -42,3 +46,16 @@ def load_user(user_id: str) -> User | None:
 
 def _error_page(error):
     return render_template("error.html", error=error), error.code
+
+
+def _domain_error_page(error: DomainError):
+    """A domain error no view handled itself (e.g. another warehouse's ASN: not found).
+
+    The API blueprint answers these in JSON; pages get the error page, or for htmx a
+    fragment that the swap shows in place.
+    """
+    from .htmx import is_htmx
+
+    db.session.rollback()
+    template = "_error_fragment.html" if is_htmx() else "error.html"
+    return render_template(template, error=None, message=error.message), error.status

@@ -324,3 +324,14 @@ def test_close_is_refused_while_cartons_or_exceptions_are_open(demo, app):
     assert asn.status is AsnStatus.CLOSED and asn.closed_at is not None
     assert asn_bucket_total(asn, Bucket.IN_TRANSIT) == 0
     assert_ledger_balanced()
+
+
+def test_the_same_photo_sent_twice_to_one_exception_is_one_piece_of_evidence(demo, app):
+    from receiving_app.models import Photo
+
+    asn = arrived(submit())
+    exception = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01")
+    first = photographed(exception, app)
+    again = photographed(exception, app)  # a phone replaying an upload whose answer it lost
+    assert again.id == first.id
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 1

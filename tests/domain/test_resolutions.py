@@ -9,6 +9,7 @@ from receiving_app.models import (
 from receiving_app.receiving import (
     WrongStep, close_receipt, inspect_carton, put_away, resolve_exception,
 )
+from receiving_app.receiving.exceptions import reverse_resolution
 from tests.support.builders import counted, photographed, submit, user
 from tests.support.ledger import (
     asn_bucket_total, assert_ledger_balanced, bucket_total, movement_count,
@@ -128,3 +129,57 @@ def test_wrong_sku_accepted_books_the_sku_that_was_really_there(demo, app):
     assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 0
     assert bucket_total("ACME-LID-02", Bucket.ON_HAND, "LAX1-A-03-01") == 10
     assert_ledger_balanced()
+
+
+def test_a_wrong_decision_is_reversed_by_a_new_one_and_decided_again(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    assert bucket_total("ACME-MUG-01", Bucket.RECEIVING, "LAX1-DOCK-01") == 7
+    reverse_resolution(short, "the photo shows 10", user=user("supervisor"))
+    assert short.state is ExceptionState.OPEN
+    assert [r.resolution for r in short.resolutions] == [ResolutionKind.ACCEPT,
+                                                          ResolutionKind.REVERSAL]
+    assert short.resolutions[1].reverses_id == short.resolutions[0].id
+    assert bucket_total("ACME-MUG-01", Bucket.RECEIVING, "LAX1-DOCK-01") == 10
+    resolve(short, "reject", app)
+    finish(asn)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 10
+    assert_ledger_balanced()
+
+
+def test_a_decision_cannot_be_reversed_once_the_units_moved_on(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    put_away(asn, "C1", "LAX1-A-03-01", user=user("dock"))
+    with pytest.raises(WrongStep, match="adjustment"):
+        reverse_resolution(short, "too late", user=user("supervisor"))
+
+
+def test_reversing_over_the_api_reopens_the_exception(demo, app, api):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "carrier_claim", app)
+    supervisor = api("supervisor")
+    assert supervisor.post(f"/api/v1/exceptions/{short.id}/reverse", json={}).status_code == 422
+    body = supervisor.post(f"/api/v1/exceptions/{short.id}/reverse",
+                           json={"note": "not the carrier"}).get_json()
+    assert body["state"] == "open" and body["claim"] is False
+    assert [r["resolution"] for r in body["resolutions"]] == ["carrier_claim", "reversal"]
+    assert api("dock").post(f"/api/v1/exceptions/{short.id}/reverse",
+                            json={"note": "x"}).status_code == 403
+
+
+def test_a_supervisor_reverses_a_decision_from_the_exception_card(demo, app, auth, client):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    auth.login("supervisor")
+    page = client.get(f"/review/exceptions/{short.id}").get_data(as_text=True)
+    assert "Reverse this decision" in page
+    card = client.post(f"/review/exceptions/{short.id}/reverse", headers={"HX-Request": "true"},
+                       data={"csrf_token": auth.csrf_token("/review/"), "note": "miscounted"})
+    assert card.status_code == 200 and "decision reversed" in card.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(short), short.id).state is ExceptionState.OPEN

@@ -14,6 +14,7 @@ from ...receiving import (
     complete_count, find_asn, inspect_carton, put_away, raise_exception, receive_carton,
     resolve_exception,
 )
+from ...receiving.exceptions import reverse_resolution
 from . import bp, error_response, json_body, require_action
 from .serializers import asn_json, exception_json, photo_json
 
@@ -74,22 +75,23 @@ def count_complete(number: str):
 def inspect(number: str, label: str):
     """Record an opened carton's counts and compare them with the packing list."""
     require_action("dock")
-    body = json_body()
-    counts = body.get("counts")
+    asn = _asn(number)  # a foreign ASN is not found, whatever the body says
+    counts = json_body().get("counts")
     if counts is None:
         raise InvalidInput("counts is required.", [{"path": "counts", "message": "is required"}])
-    return inspect_carton(_asn(number), label, user=g.api_user, counts=counts)
+    return inspect_carton(asn, label, user=g.api_user, counts=counts)
 
 
 @bp.post("/asns/<number>/cartons/<path:label>/putaway")
 def putaway(number: str, label: str):
     """Put a carton away to a scanned location."""
     require_action("dock")
+    asn = _asn(number)
     location = json_body().get("location")
     if not isinstance(location, str) or not location.strip():
         raise InvalidInput("location is required.", [{"path": "location", "message":
                                                       "the location's barcode"}])
-    result = put_away(_asn(number), label, location, user=g.api_user,
+    result = put_away(asn, label, location, user=g.api_user,
                       key=request.headers.get("Idempotency-Key"), client_time=client_time())
     return scan_response(result)
 
@@ -113,11 +115,11 @@ def cancel(number: str):
 def create_exception(number: str):
     """Raise an exception by hand; it needs a photo before it counts as submitted."""
     require_action("dock")
+    asn = _asn(number)
     body = json_body()
-    qty = body.get("qty")
     exception = raise_exception(
-        _asn(number), body.get("kind", ""), user=g.api_user, carton_label=body.get("carton"),
-        sku=body.get("sku"), qty=qty, note=body.get("note") or "",
+        asn, body.get("kind", ""), user=g.api_user, carton_label=body.get("carton"),
+        sku=body.get("sku"), qty=body.get("qty"), note=body.get("note") or "",
     )
     return exception_json(exception), 201
 
@@ -154,10 +156,19 @@ def add_photo(exception_id: int):
 def resolve(exception_id: int):
     """A supervisor's resolution: accept, recount, carrier_claim or reject, with a note."""
     require_action("review")
-    body = json_body()
     exception = visible_exception(exception_id)
+    body = json_body()
     resolve_exception(exception, body.get("resolution", ""), body.get("note", ""),
                       user=g.api_user, expected_version=body.get("version"))
+    return exception_json(exception)
+
+
+@bp.post("/exceptions/<int:exception_id>/reverse")
+def reverse(exception_id: int):
+    """Reverse a wrong resolution with a new one (note required); the exception reopens."""
+    require_action("review")
+    exception = visible_exception(exception_id)
+    reverse_resolution(exception, json_body().get("note", ""), user=g.api_user)
     return exception_json(exception)
 
 

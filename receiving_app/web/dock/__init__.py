@@ -109,8 +109,10 @@ def _scan_key() -> tuple[str | None, datetime | None]:
 def _scan_answer(asn, result: ScanResult, fragment: str, status: int = 200, **context):
     """A scan's answer: the result fragment for htmx (with the progress out of band)."""
     if is_htmx():
+        # the receive use case already counted progress in its transaction
+        progress = result.data.get("progress") or carton_progress(asn)
         response = render(fragment, fragment, status, asn=asn, result=result,
-                          progress=carton_progress(asn), **context)
+                          progress=progress, **context)
         response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
         return response
     flash(result.message, {"ok": "success", "warn": "info"}.get(result.tone, "error"))
@@ -329,10 +331,13 @@ def photo(exception_id: int):
     upload = request.files.get("photo")
     if upload is None or not upload.filename and not upload.content_length:
         return _after_step(asn, "Take or choose a photo first.", "error", 422)
+    # A photo taken offline arrives later: the phone's time says when it was taken.
+    _key, taken_at = _scan_key()
     try:
         attach_photo(exception, upload.read(), upload.filename or "", user=current_user,
                      storage=PhotoStorage(Path(current_app.config["PHOTO_ROOT"])),
-                     max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+                     max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+                     client_taken_at=taken_at)
     except PhotoRefused as refused:
         return _after_step(asn, f"Photo refused: {refused}", "error", refused.status)
     except DomainError as error:
