@@ -106,6 +106,17 @@ def _scan_key() -> tuple[str | None, datetime | None]:
     return key, client_time
 
 
+def with_feedback(response, result: ScanResult):
+    """Tell the phone which sound and vibration the answer deserves (ok, warn, error)."""
+    response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
+    return response
+
+
+def flash_result(result: ScanResult) -> None:
+    """A scan's answer as a flash message, for the page without htmx."""
+    flash(result.message, {"ok": "success", "warn": "info"}.get(result.tone, "error"))
+
+
 def _scan_answer(asn, result: ScanResult, fragment: str, status: int = 200, **context):
     """A scan's answer: the result fragment for htmx (with the progress out of band)."""
     if is_htmx():
@@ -113,9 +124,8 @@ def _scan_answer(asn, result: ScanResult, fragment: str, status: int = 200, **co
         progress = result.data.get("progress") or carton_progress(asn)
         response = render(fragment, fragment, status, asn=asn, result=result,
                           progress=progress, **context)
-        response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
-        return response
-    flash(result.message, {"ok": "success", "warn": "info"}.get(result.tone, "error"))
+        return with_feedback(response, result)
+    flash_result(result)
     return redirect(request.form.get("next") or url_for("dock.asn", number=asn.number))
 
 
@@ -221,12 +231,11 @@ def units(number: str, label: str):
         result, status = ScanResult("refused", error.message, tone="error"), error.status
     carton = next((c for c in asn.cartons if c.label == label), None)
     if not is_htmx():
-        flash(result.message, "success" if result.tone == "ok" else "error")
+        flash_result(result)
         return redirect(url_for("dock.carton", number=asn.number, label=label))
     response = render("dock/_carton_count.html", "dock/_carton_count.html", status, asn=asn,
                       carton=carton, blind=_blind(asn), result=result)
-    response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
-    return response
+    return with_feedback(response, result)
 
 
 @bp.post("/asns/<number>/cartons/<path:label>/inspect")
@@ -286,13 +295,12 @@ def putaway(number: str):
 
 def _putaway_answer(asn, carton, result: ScanResult, status: int = 200, suggestion=None):
     if not is_htmx():
-        flash(result.message, "success" if result.tone == "ok" else "error")
+        flash_result(result)
         return redirect(url_for("dock.asn", number=asn.number))
     response = render("dock/_putaway.html", "dock/_putaway.html", status, asn=asn,
                       carton=carton, result=result, suggestion=suggestion,
                       on_dock=[c for c in asn.cartons if c.status is CartonStatus.RECEIVED])
-    response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
-    return response
+    return with_feedback(response, result)
 
 
 @bp.post("/asns/<number>/exceptions")
