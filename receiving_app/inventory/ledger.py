@@ -1,15 +1,13 @@
 """Posting to the ledger: a movement row and its balance change, always together."""
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Balance, Bucket, Movement, utcnow
-
-# Balances per upsert statement: far below SQLite's bound-parameter limit (8 a row).
-UPSERT_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -50,8 +48,10 @@ def post_movements(postings: list[Posting]) -> None:
     if not postings:
         return
     now = utcnow()
+    # The table, not the mapped class: the ORM's bulk insert splits the rows into one
+    # statement per set of non-null columns (a movement with and one without a location).
     db.session.execute(
-        sa.insert(Movement),
+        sa.insert(Movement.__table__),
         [
             {
                 "warehouse_id": p.warehouse_id, "seller_id": p.seller_id, "sku_id": p.sku_id,
@@ -73,30 +73,32 @@ def add_to_balances(deltas: dict[tuple, int], now) -> None:
 
     Only for movements the caller has just written itself in the same transaction
     (post_movements, or a bulk load of history rows), so balance == sum(ledger) holds.
-    One multi-row upsert per chunk, not one per balance: a scan moves two balances and
-    a round trip each was a tenth of the scan's time.
     """
-    # Sorted so two transactions touching the same balances lock them in the same order
-    # (PostgreSQL takes the rows of one multi-row INSERT in the order of its VALUES).
+    # Sorted so two transactions touching the same balances lock them in the same order.
     keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3] or 0, str(k[4])))
-    for start in range(0, len(keys), UPSERT_CHUNK):
-        _add_to_balance_rows([
-            {"warehouse_id": k[0], "seller_id": k[1], "sku_id": k[2], "location_id": k[3],
-             "location_key": k[3] or 0, "bucket": k[4], "qty": deltas[k], "updated_at": now}
-            for k in keys[start:start + UPSERT_CHUNK]
-        ])
+    rows = [
+        {"warehouse_id": k[0], "seller_id": k[1], "sku_id": k[2], "location_id": k[3],
+         "location_key": k[3] or 0, "bucket": k[4], "qty": deltas[k], "updated_at": now}
+        for k in keys
+    ]
+    if rows:
+        db.session.execute(_balance_upsert(db.session.get_bind().dialect.name), rows)
 
 
-def _add_to_balance_rows(rows: list[dict]) -> None:
-    dialect = db.session.get_bind().dialect.name
+@cache
+def _balance_upsert(dialect: str):
+    """The upsert, built once per dialect and run as an executemany, in the rows' order.
+
+    Built anew for every posting (a multi-row VALUES of varying length), its compilation
+    and the `excluded` alias were a sixth of a carton scan (docs/benchmarks.md).
+    """
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = insert(Balance).values(rows)
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(Balance.__table__)
+    return stmt.on_conflict_do_update(
         index_elements=["warehouse_id", "seller_id", "sku_id", "location_key", "bucket"],
         set_={"qty": Balance.__table__.c.qty + stmt.excluded.qty,
               "updated_at": stmt.excluded.updated_at},
     )
-    db.session.execute(stmt)
 
 
 def balances_for(**filters) -> list[Balance]:

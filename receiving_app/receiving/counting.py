@@ -28,7 +28,14 @@ def lock_asn(asn: Asn, *, shared: bool = False) -> Asn:
 
     Scans take the shared lock, so they run side by side but never beside the step that
     ends their stage (complete_count takes the exclusive one).
+
+    On SQLite a writing transaction holds the database's one write lock from its BEGIN
+    IMMEDIATE (database.py), and the session's objects were either read inside it or
+    expired by the last commit: the ASN in hand is current, and reading it again was a
+    statement on every scan.
     """
+    if asn in db.session and db.session.get_bind().dialect.name == "sqlite":
+        return asn
     return db.session.get(Asn, asn.id, with_for_update={"read": shared}, populate_existing=True)
 
 

@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import abort
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ..access import can
@@ -16,6 +17,10 @@ def requires(action: str):
         def wrapped(*args, **kwargs):
             if not can(current_user, action):
                 abort(403)
+            # Settle the page's language while the user is loaded: the use case's commit
+            # expires the user, and reading the saved language again to render the answer
+            # was one more query on every scan. Flask-Babel keeps it for the request.
+            get_locale()
             return view(*args, **kwargs)
 
         return wrapped
