@@ -219,6 +219,86 @@ def encode_jpeg(im: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
     return buf.getvalue()
 
 
+# Marker segments a decoder needs: quantisation and Huffman tables, frame and scan
+# headers, restart interval, arithmetic-coding conditioning, and the Adobe APP14 block,
+# whose transform flag says whether the components are YCbCr or RGB.
+_JPEG_KEPT = {0xDB, 0xC4, 0xDD, 0xCC, 0xEE} | {m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)}
+_SOS, _EOI = 0xDA, 0xD9
+_ICC_TAG = b"ICC_PROFILE\x00"
+
+
+def clean_upright_jpeg(data: bytes, im: Image.Image) -> bytes | None:
+    """The uploaded JPEG without its metadata, when its pixels can be kept as they are.
+
+    For an RGB JPEG that is already upright (no EXIF orientation, or 1) this keeps the
+    coded pixels and drops every segment a decoder does not need: EXIF (GPS, camera
+    serials), XMP, comments, maker data, MPO's second images and whatever follows the
+    end marker. The ICC profile stays, as encode_jpeg keeps it. Re-encoding the pixels
+    cost more than decoding them (docs/benchmarks.md). ``im`` is the upload, already
+    fully decoded by :func:`load_pixels`, so the coded data is known to be sound.
+
+    None when the photo needs turning or converting, or its structure is not the
+    plain one expected: the caller re-encodes then.
+    """
+    if im.format not in ("JPEG", "MPO") or im.mode != "RGB":
+        return None
+    try:
+        if im.getexif().get(0x0112, 1) != 1:
+            return None
+    except Exception:
+        return None  # garbled EXIF: re-encoding is the safe way
+    icc = im.info.get("icc_profile")
+    if icc and len(icc) > _MAX_ICC_BYTES:
+        return None
+    return _strip_jpeg_segments(data)
+
+
+def _strip_jpeg_segments(data: bytes) -> bytes | None:
+    out = [b"\xff\xd8"]
+    pos, end = 2, len(data)
+    while pos < end:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1] if pos + 1 < end else None
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == _EOI:
+            out.append(b"\xff\xd9")
+            return b"".join(out)
+        if marker is None or pos + 4 > end:
+            return None
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        segment_end = pos + 2 + length
+        if length < 2 or segment_end > end:
+            return None
+        body = data[pos + 4:segment_end]
+        if marker in _JPEG_KEPT or (marker == 0xE2 and body.startswith(_ICC_TAG)):
+            out.append(data[pos:segment_end])
+        elif marker == _SOS:
+            scan_end = _entropy_coded_end(data, segment_end)
+            out.append(data[pos:scan_end])
+            segment_end = scan_end
+        elif not 0xE0 <= marker <= 0xEF and marker != 0xFE:
+            return None  # not an APPn or COM segment: an unusual file, re-encode it
+        pos = segment_end
+    return None  # no end marker
+
+
+def _entropy_coded_end(data: bytes, pos: int) -> int:
+    """Where the coded data after a scan header ends: at the first marker that is not
+    a stuffed zero (FF 00) or a restart marker (FF D0-D7)."""
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            return len(data)
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            pos += 1
+            continue
+        return pos
+
+
 def _draft_box(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     # Pillow picks the largest DCT scale at which *both* sides stay >= the
     # box, so the box must keep the aspect ratio (a square box would forbid

@@ -29,7 +29,7 @@ class StoredPhoto:
     width: int  # upright, as stored
     height: int
     bytes: int  # size of the stored file
-    content_type: str  # always "image/jpeg": everything is re-encoded
+    content_type: str  # always "image/jpeg": other types are re-encoded
     barcodes: list[dict[str, Any]] = field(hash=False)
     received_at: datetime  # server time (UTC) when it was ingested
     original_filename: str  # display only, sanitised; never used for a path
@@ -51,8 +51,9 @@ def ingest_photo(
     Accepts JPEG, PNG, WebP and HEIC/HEIF, judged by content, never by
     ``filename`` (which is only kept, sanitised, for display). The photo is
     turned upright per EXIF, stripped of all metadata (GPS, camera serials,
-    XMP...) by re-encoding the pixels as JPEG, and stored content-addressed
-    with a 320 px thumbnail. Barcodes in it are read and parsed.
+    XMP...) and stored as JPEG, content-addressed, with a 320 px thumbnail:
+    an upright RGB JPEG keeps its coded pixels with the metadata segments cut
+    out, anything else is re-encoded. Barcodes in it are read and parsed.
 
     Raises :class:`PhotoRefused` (413 too large, 415 wrong type, 422 empty,
     truncated, corrupt, bomb, too many pixels); nothing is written then.
@@ -72,11 +73,13 @@ def ingest_photo(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="evidence") as helpers:
         barcodes = helpers.submit(_barcodes_from_draft, data) if im.format in ("JPEG", "MPO") else None
         images.load_pixels(im, max_pixels=max_pixels)
+        stored = images.clean_upright_jpeg(data, im)
         im = images.upright_rgb(im)
         if barcodes is None:
             barcodes = helpers.submit(decode_barcodes, im)
         thumb = helpers.submit(_thumbnail, im)
-        stored = images.encode_jpeg(im)
+        if stored is None:
+            stored = images.encode_jpeg(im)
         sha256 = hashlib.sha256(stored).hexdigest()
         codes = barcodes.result()
         thumb_bytes = thumb.result()

@@ -157,6 +157,56 @@ def test_colour_profile_is_kept_so_colours_stay_true(storage: PhotoStorage) -> N
     assert open_stored(storage, photo).info.get("icc_profile") == profile
 
 
+def _segment(marker: int, body: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def _pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB").tobytes()
+
+
+@pytest.mark.parametrize("params", [{}, {"progressive": True}, {"restart_marker_rows": 1}],
+                         ids=["baseline", "progressive", "restart-markers"])
+def test_upright_jpeg_keeps_its_pixels_and_loses_its_metadata(
+    storage: PhotoStorage, params: dict[str, object]
+) -> None:
+    # A photo already upright is not re-encoded: its coded pixels are kept as they are
+    # (no second JPEG generation on the evidence), every metadata segment is cut out.
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 1
+    exif.get_ifd(0x8825)[2] = (51.0, 30.0, 12.5)
+    upload = gen.jpeg(scene(), 93, exif=exif.tobytes(), icc_profile=profile,
+                      comment=b"taken by J. Smith", **params)
+    xmp = _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>Dock 4</x:xmpmeta>")
+    maker = _segment(0xED, b"Photoshop 3.0\x00SECRET-IPTC")
+    upload = upload[:2] + xmp + maker + upload[2:]
+
+    photo = ingest_photo(upload, "IMG_7.JPG", storage=storage)
+
+    stored = storage.read(photo.sha256)
+    for secret in (b"PhoneMaker", b"J. Smith", b"Dock 4", b"SECRET-IPTC", b"Exif"):
+        assert secret not in stored
+    assert _pixels(stored) == _pixels(upload)
+    assert len(stored) < len(upload)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.info.get("icc_profile") == profile
+        assert not image.getexif()
+        assert image.info.get("progressive", 0) == params.get("progressive", 0)
+
+
+def test_second_image_of_a_multi_picture_jpeg_is_not_kept(storage: PhotoStorage) -> None:
+    first, second = gen.small_jpeg(1), gen.jpeg(scene(), 90, comment=b"hidden frame")
+
+    photo = ingest_photo(first + second, "burst.jpg", storage=storage)
+
+    stored = storage.read(photo.sha256)
+    assert b"hidden frame" not in stored
+    assert _pixels(stored) == _pixels(first)
+
+
 def test_transparent_screenshot_is_flattened_onto_white(storage: PhotoStorage) -> None:
     image = Image.new("RGBA", (100, 80), (0, 0, 0, 0))
     ImageDraw.Draw(image).rectangle((0, 0, 49, 79), fill=(0, 0, 255, 255))
@@ -170,7 +220,7 @@ def test_transparent_screenshot_is_flattened_onto_white(storage: PhotoStorage) -
 
 def test_jpeg_with_script_appended_is_accepted_but_the_script_is_not_kept(storage: PhotoStorage) -> None:
     # Not hostile in itself: bytes after the JPEG end marker are never
-    # decoded, and only re-encoded pixels are stored or ever served.
+    # decoded, and only the coded pixels are stored or ever served.
     payload = b"<script>alert('dock')</script>"
     photo = ingest_photo(gen.small_jpeg() + payload, "x.jpg", storage=storage)
 
