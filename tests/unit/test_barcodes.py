@@ -9,10 +9,11 @@ import json
 from datetime import date
 
 import pytest
+from biip.checksums import gs1_standard_check_digit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receiving_app.barcodes import MAX_LENGTH, Scan, normalize_gtin, parse_scan
+from receiving_app.barcodes import MAX_LENGTH, Scan, gs1_check_digit, normalize_gtin, parse_scan
 
 GS = "\x1d"  # what scanners send for FNC1 between variable-length AIs
 
@@ -46,6 +47,17 @@ OTHER_SSCC = with_check_digit("0" + "0614141" + "000004711")  # a second pallet
 def test_check_digit_helper_agrees_with_published_examples():
     for code in (SSCC, GTIN, UPC_A, EAN_13, EAN_8):
         assert with_check_digit(code[:-1]) == code, code
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=40))
+def test_our_check_digit_is_biips(digits):
+    assert gs1_check_digit(digits) == str(gs1_standard_check_digit(digits))
+
+
+@pytest.mark.parametrize("digits", ["", "12a4", "１２３", "12 3"])
+def test_check_digit_of_anything_but_digits_is_refused(digits):
+    with pytest.raises(ValueError):
+        gs1_check_digit(digits)
 
 
 # --- carton labels (SSCC, AI 00) -------------------------------------------------

@@ -4,7 +4,7 @@ from flask import url_for
 
 from ...extensions import db
 from ...models import Asn, Photo, ReceivingException
-from ...receiving.summary import asn_lines
+from ...receiving.summary import asn_cartons, asn_lines
 
 
 def iso(value):
@@ -14,6 +14,7 @@ def iso(value):
 def asn_json(asn: Asn, *, blind: bool = False) -> dict:
     """The ASN; `blind` (a dock worker in a blind-receiving warehouse) hides declared
     quantities, so the count is what the worker saw, not what the paperwork said."""
+    cartons = asn_cartons(asn)
     body = {
         "number": asn.number,
         "seller": asn.seller.code,
@@ -37,19 +38,18 @@ def asn_json(asn: Asn, *, blind: bool = False) -> dict:
                 "status": carton.status.value,
                 "in_sample": carton.in_sample,
                 "opened": carton.opened,
-                "location": carton.location.barcode if carton.location else None,
+                "location": carton.location,
                 "contents": [
-                    {"sku": c.sku.code, "qty": c.declared_qty, "counted": c.counted_qty,
-                     "damaged": c.damaged_qty}
+                    {"sku": c.sku, "qty": c.declared, "counted": c.counted, "damaged": c.damaged}
                     for c in carton.contents
                 ],
             }
-            for carton in asn.cartons
+            for carton in cartons
         ],
         "lines": [
             {"sku": line.sku, "expected": line.expected, "received": line.received,
              "damaged": line.damaged, "missing": line.missing, "variance": line.variance}
-            for line in asn_lines(asn)
+            for line in asn_lines(asn, cartons)
         ],
         "exceptions": [exception_json(e) for e in _exceptions_of(asn)],
     }
