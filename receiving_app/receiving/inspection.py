@@ -10,6 +10,7 @@ from ..models import (
     Asn, Carton, CartonContent, CartonStatus, ExceptionKind, ExceptionState, Resolution,
     ResolutionKind, User, utcnow,
 )
+from ..webhooks.events import emit_exception_event
 from .counting import finish_stages, lock_asn
 from .errors import InvalidInput, NotFound, WrongStep
 from .exceptions import COUNT_KINDS, new_exception, unresolved_for_carton
@@ -195,10 +196,13 @@ def _settle_recount(carton: Carton, findings: list[Finding], user: User) -> list
         exception.state = ExceptionState.RESOLVED
         exception.resolved_at = utcnow()
         exception.version += 1
-        db.session.add(Resolution(exception_id=exception.id,
-                                  resolution=ResolutionKind.RECOUNT_MATCHED,
-                                  note="The recount no longer shows this difference.",
-                                  resolved_by_id=user.id))
+        exception.resolutions.append(Resolution(
+            resolution=ResolutionKind.RECOUNT_MATCHED,
+            note="The recount no longer shows this difference.", resolved_by_id=user.id))
+        # The seller heard of the difference (it was submitted with its photo): they hear
+        # that the recount settled it, as they would of a supervisor's decision.
+        if exception.submitted_at is not None:
+            emit_exception_event(exception, "exception.resolved")
     return remaining
 
 

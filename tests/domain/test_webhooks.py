@@ -124,6 +124,24 @@ def test_a_recount_and_a_draft_rejected_as_raised_in_error_send_no_resolved_even
     assert events("exception.resolved") == []
 
 
+def test_a_recount_that_settles_a_difference_tells_the_seller_it_is_resolved(demo, app):
+    asn = submit("W-3", {"C1": {"ACME-MUG-01": 10}})
+    counted(asn)
+    result = inspect_carton(asn, "C1", user=user("dock"), counts=[{"sku": "ACME-MUG-01",
+                                                                   "qty": 9}])
+    short = db.session.get(ReceivingException, result["exceptions"][0]["id"])
+    photographed(short, app)
+    resolve_exception(short, "recount", "count it again", user=user("supervisor"))
+
+    inspect_carton(asn, "C1", user=user("dock"), counts=[{"sku": "ACME-MUG-01", "qty": 10}])
+
+    [resolved] = events("exception.resolved")
+    assert resolved.seller_id == asn.seller_id
+    data = resolved.payload["exception"]
+    assert (data["id"], data["state"]) == (short.id, "resolved")
+    assert [r["resolution"] for r in data["resolutions"]] == ["recount", "recount_matched"]
+
+
 def test_an_event_is_queued_once_per_active_endpoint_of_its_seller_only(demo, app, receiver):
     first = listen(receiver)
     second = register_endpoint(user("acme"), receiver.url + "/second", allow_loopback=True)
