@@ -38,8 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
+from .http import Client, Response
 from .stats import latency_summary
 
 LOGIN_CONCURRENCY = 4
@@ -63,27 +62,25 @@ class Tally:
 
 class Phone:
     """One dock worker's phone: its own cookies (kept by hand: production cookies are
-    Secure, and this is plain HTTP on the loopback) and its own CSRF token."""
+    Secure, and this is plain HTTP on the loopback) and its own CSRF token. Each request
+    goes on a new connection, as gunicorn's sync workers close every one."""
 
     def __init__(self, base_url: str, paths: dict[str, str], username: str):
         self.paths = paths
         self.username = username
         self.cookies: dict[str, str] = {}
         self.csrf_token = ""
-        self.client = httpx.AsyncClient(
-            base_url=base_url, timeout=REQUEST_TIMEOUT_S,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-        )
+        self.client = Client(base_url, timeout_s=REQUEST_TIMEOUT_S)
 
-    async def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        headers = kwargs.pop("headers", {})
+    async def request(self, method: str, path: str, *, headers: dict | None = None,
+                      data: dict | None = None) -> Response:
+        headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        response = await self.client.request(method, path, headers=headers, **kwargs)
-        for header in response.headers.get_list("set-cookie"):
+        response = await self.client.request(method, path, headers=headers, data=data)
+        for header in response.get_list("set-cookie"):
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
-        self.client.cookies.clear()
         return response
 
     async def log_in(self, password: str, token_page: str | None = None) -> None:
@@ -98,12 +95,12 @@ class Phone:
         page = await self.request("GET", token_page or self.paths["dock"])
         self.csrf_token = _HEADER_TOKEN.search(page.text).group(1)
 
-    async def send_scan(self, number: str, code: str) -> httpx.Response:
+    async def send_scan(self, number: str, code: str) -> Response:
         """The carton scan exactly as the phone page's htmx form posts it."""
         asn_path = self.paths["asn"].format(number=number)
         headers = {
             "HX-Request": "true", "HX-Target": "scan-result", "X-CSRFToken": self.csrf_token,
-            "HX-Current-URL": f"{self.client.base_url}{asn_path.lstrip('/')}",
+            "HX-Current-URL": f"{self.client.base_url}{asn_path}",
         }
         form = {"csrf_token": self.csrf_token, "key": str(uuid.uuid4()),
                 "client_time": datetime.now(UTC).isoformat(), "code": code}
@@ -129,10 +126,6 @@ class Phone:
             tally.ok += 1
         else:
             tally.error(str(response.status_code))
-
-    async def close(self) -> None:
-        await self.client.aclose()
-
 
 def _first_words(text: str) -> str:
     words = re.sub(r"<[^>]+>", " ", text).split()
@@ -218,18 +211,15 @@ async def run_plan(plan: dict) -> dict:
         async with gate:
             await phone.log_in(plan["password"], token_page)
 
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(log_in(phone) for phone in phones))
-        _say(f"{len(phones)} workers logged in in {time.perf_counter() - started:.1f} s")
-        results = []
-        for phase in plan["phases"]:
-            results.append(await run_phase(phones, phase, plan.get("server_pid")))
-            _say(f"{phase['name']}: {results[-1]['requests']} requests, "
-                 f"{results[-1]['rate_per_s']}/s, p99 {results[-1]['p99_ms']} ms")
-        return {"phases": results}
-    finally:
-        await asyncio.gather(*(phone.close() for phone in phones))
+    started = time.perf_counter()
+    await asyncio.gather(*(log_in(phone) for phone in phones))
+    _say(f"{len(phones)} workers logged in in {time.perf_counter() - started:.1f} s")
+    results = []
+    for phase in plan["phases"]:
+        results.append(await run_phase(phones, phase, plan.get("server_pid")))
+        _say(f"{phase['name']}: {results[-1]['requests']} requests, "
+             f"{results[-1]['rate_per_s']}/s, p99 {results[-1]['p99_ms']} ms")
+    return {"phases": results}
 
 
 def _say(message: str) -> None:

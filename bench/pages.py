@@ -10,18 +10,17 @@ from __future__ import annotations
 import gzip
 import re
 
-import httpx
-
+from .http import Response
 from .loadgen import Phone
 
 _LINKED = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="(/[^"/][^"]*)"')
 
 
-def weigh(response: httpx.Response) -> dict[str, int]:
+def weigh(response: Response) -> dict[str, int]:
     """Bytes of one response: body raw and gzipped, and its status line and headers."""
     body = response.content
-    headers = sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + len(
-        f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n\r\n")
+    headers = sum(len(k) + len(v) + 4 for k, v in response.headers) + len(
+        f"HTTP/1.1 {response.status_code} {response.reason}\r\n\r\n")
     return {"body_raw": len(body), "body_gzip": len(gzip.compress(body, 6)),
             "headers": headers}
 
@@ -46,18 +45,15 @@ async def page_weight(base_url: str, paths: dict[str, str], username: str, passw
                       number: str, code: str) -> dict:
     """Log in as a dock worker, load the ASN's dock page and its assets, scan one carton."""
     phone = Phone(base_url, paths, username)
-    try:
-        await phone.log_in(password)
-        page = await phone.request("GET", paths["asn"].format(number=number))
-        parts = {"page": weigh(page)}
-        for path in linked_paths(page.text):
-            parts[path] = weigh(await phone.request("GET", path))
-        scan = await phone.send_scan(number, code)
-        if scan.status_code != 200 or "Received" not in scan.text:
-            raise RuntimeError(f"the page-weight scan was refused: {scan.status_code}")
-        fragment = weigh(scan)
-    finally:
-        await phone.close()
+    await phone.log_in(password)
+    page = await phone.request("GET", paths["asn"].format(number=number))
+    parts = {"page": weigh(page)}
+    for path in linked_paths(page.text):
+        parts[path] = weigh(await phone.request("GET", path))
+    scan = await phone.send_scan(number, code)
+    if scan.status_code != 200 or "Received" not in scan.text:
+        raise RuntimeError(f"the page-weight scan was refused: {scan.status_code}")
+    fragment = weigh(scan)
     return {
         "first_load": {**_total(list(parts.values())), "parts": parts},
         "scan_fragment": {**_total([fragment]), **fragment},

@@ -1,7 +1,10 @@
 """The benchmark's pure parts: percentiles, generated ASNs, the page parser, the report."""
 import random
 
+import pytest
+
 from bench.data import asn_payload, packing_list_csv
+from bench.http import parse_response
 from bench.pages import linked_paths
 from bench.report import BEGIN, END, markdown, update_docs
 from bench.stats import latency_summary, percentile, ratio
@@ -49,6 +52,27 @@ def test_a_carton_labels_sscc_is_read_the_same_with_or_without_the_full_gs1_pars
     for label in labels:
         scan = parse_scan(label)
         assert _sscc_of(label) == (scan.sscc if scan.sscc and not scan.error else None), label
+
+
+def test_the_load_clients_response_reader_takes_status_headers_and_exactly_the_body():
+    raw = (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nSet-Cookie: a=1; HttpOnly\r\n"
+           b"set-cookie: b=2\r\n\r\nhello")
+    response = parse_response(raw)
+    assert (response.status_code, response.reason, response.content) == (200, "OK", b"hello")
+    assert response.get_list("Set-Cookie") == ["a=1; HttpOnly", "b=2"]
+    assert response.header("content-length") == "5"
+
+
+def test_the_load_clients_response_reader_joins_a_chunked_body():
+    raw = (b"HTTP/1.1 404 NOT FOUND\r\nTransfer-Encoding: chunked\r\n\r\n"
+           b"4\r\nNo A\r\n3;x=y\r\nSN.\r\n0\r\n\r\n")
+    response = parse_response(raw)
+    assert (response.status_code, response.text) == (404, "No ASN.")
+
+
+def test_a_connection_closed_before_the_whole_head_is_an_error_not_an_empty_answer():
+    with pytest.raises(ConnectionError):
+        parse_response(b"HTTP/1.1 200 OK\r\nContent-Le")
 
 
 def test_the_page_parser_follows_scripts_styles_and_icons_but_not_links_or_other_sites():
