@@ -1,7 +1,7 @@
 """Who may do what, and which rows they may see. The one place for both."""
 import sqlalchemy as sa
 
-from .models import Asn, ReceivingException, Role, User
+from .models import Asn, ReceivingException, Role, User, WebhookEndpoint
 
 # What each role may do. Views and API endpoints name the action they need.
 PERMISSIONS: dict[Role, frozenset[str]] = {
@@ -34,3 +34,11 @@ def scope_asns(query: sa.Select, user: User) -> sa.Select:
 
 def scope_exceptions(query: sa.Select, user: User) -> sa.Select:
     return scope_asns(query.join(Asn, ReceivingException.asn_id == Asn.id), user)
+
+
+def scope_webhook_endpoints(query: sa.Select, user: User) -> sa.Select:
+    """Webhook endpoints belong to a seller, never to staff: a seller user sees their own
+    seller's, anyone else none, so another seller's endpoint is simply not found."""
+    if user.role is Role.SELLER and user.seller_id is not None:
+        return query.where(WebhookEndpoint.seller_id == user.seller_id)
+    return query.where(sa.false())

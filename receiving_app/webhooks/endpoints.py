@@ -1,14 +1,15 @@
 """A seller's webhook endpoints: register one (and get its secret), switch it off, read its log.
 
-Endpoints belong to a seller, never to staff: every lookup here is by the user's own
-seller, so another seller's endpoint or delivery log is "not found", like one that does
-not exist.
+Endpoints belong to a seller, never to staff: every lookup here goes through
+access.scope_webhook_endpoints, so another seller's endpoint or delivery log is "not
+found", like one that does not exist.
 """
 import secrets
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..access import scope_webhook_endpoints
 from ..extensions import db
 from ..models import User, WebhookDelivery, WebhookEndpoint
 from ..receiving.errors import Conflict, InvalidInput, NotFound
@@ -49,8 +50,8 @@ def deactivate_endpoint(user: User, endpoint_id: int) -> WebhookEndpoint:
 
 def find_endpoint(user: User, endpoint_id: int) -> WebhookEndpoint:
     """The user's seller's endpoint, else NotFound."""
-    endpoint = db.session.scalar(sa.select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.seller_id == _seller_of(user)))
+    endpoint = db.session.scalar(scope_webhook_endpoints(
+        sa.select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id), user))
     if endpoint is None:
         raise NotFound(_("No webhook %(id)s.", id=endpoint_id))
     return endpoint
@@ -58,9 +59,9 @@ def find_endpoint(user: User, endpoint_id: int) -> WebhookEndpoint:
 
 def list_endpoints(user: User) -> list[WebhookEndpoint]:
     """The user's seller's endpoints, active ones first, newest first."""
-    return list(db.session.scalars(sa.select(WebhookEndpoint).where(
-        WebhookEndpoint.seller_id == _seller_of(user))
-        .order_by(WebhookEndpoint.active.desc(), WebhookEndpoint.id.desc())))
+    return list(db.session.scalars(scope_webhook_endpoints(sa.select(WebhookEndpoint), user)
+                                   .order_by(WebhookEndpoint.active.desc(),
+                                             WebhookEndpoint.id.desc())))
 
 
 def delivery_log(endpoint: WebhookEndpoint, limit: int = DELIVERY_LOG_LENGTH
@@ -72,7 +73,7 @@ def delivery_log(endpoint: WebhookEndpoint, limit: int = DELIVERY_LOG_LENGTH
 
 
 def _seller_of(user: User) -> int:
-    # Staff have no seller and so no endpoints: for them every endpoint is "not found".
+    # Only a seller registers endpoints (staff have none: see scope_webhook_endpoints).
     if user.seller_id is None:
         raise NotFound(_("Webhooks belong to a seller."))
     return user.seller_id

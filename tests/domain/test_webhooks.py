@@ -22,7 +22,8 @@ from receiving_app.receiving import (
 )
 from receiving_app.receiving.disputes import dispute_line
 from receiving_app.webhooks import (
-    MAX_ATTEMPTS, UnsafeUrl, check_url, deliver_due, register_endpoint, retry_delay,
+    MAX_ATTEMPTS, UnsafeUrl, check_url, deliver_due, find_endpoint, list_endpoints,
+    register_endpoint, retry_delay,
 )
 from receiving_app.webhooks.urls import resolve_target
 from tests.support.builders import arrived, counted, photographed, submit, user
@@ -419,3 +420,17 @@ def test_sellers_register_only_safe_urls_and_get_a_secret(demo, app):
                           allow_loopback=False)
     with pytest.raises(NotFound):
         register_endpoint(user("supervisor"), "https://erp.acme.example/x", allow_loopback=False)
+
+
+def test_a_sellers_endpoints_are_theirs_alone_and_staff_have_none(demo, app):
+    acme = register_endpoint(user("acme"), "https://erp.acme.example/hook", allow_loopback=False)
+    nova = register_endpoint(user("nova"), "https://erp.nova.example/hook", allow_loopback=False)
+
+    assert [e.id for e in list_endpoints(user("acme"))] == [acme.id]
+    assert find_endpoint(user("nova"), nova.id) == nova
+    with pytest.raises(NotFound):
+        find_endpoint(user("nova"), acme.id)
+    for staff in ("dock", "supervisor", "admin"):
+        assert list_endpoints(user(staff)) == []
+        with pytest.raises(NotFound):
+            find_endpoint(user(staff), acme.id)
