@@ -91,6 +91,31 @@
     if (form.matches("[data-scan-form]")) clearScan(form);
   });
 
+  // The session has ended. A request that needs no CSRF token (a poll, a link) is
+  // answered with the login page it was redirected to; a form is refused for its CSRF
+  // token, which lived in the session. Either way show the login page as a whole page,
+  // coming back here afterwards, instead of swapping it or a "Bad Request" into the
+  // panel. (A reload reaches the login page through the dock's own redirect, or gives a
+  // stale form a fresh token.) Scan forms are queue.js's: it keeps the scan on the phone
+  // and asks the worker to log in again.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var login = phoneData("login-url");
+    var asked = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!login || asked && asked.closest && asked.closest("form[data-queue]")) return;
+    var loginPage = !!xhr.responseURL &&
+      new URL(xhr.responseURL).pathname === new URL(login, window.location.href).pathname;
+    var tokenRefused = xhr.status === 400 && /CSRF/.test(xhr.responseText);
+    if (!loginPage && !tokenRefused) return;
+    event.detail.shouldSwap = false;
+    if (loginPage) {
+      window.location.assign(login + "?next=" +
+        encodeURIComponent(window.location.pathname + window.location.search));
+    } else {
+      window.location.reload();
+    }
+  });
+
   // Non-2xx answers still carry the red result fragment: swap it in.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;

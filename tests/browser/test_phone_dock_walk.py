@@ -5,6 +5,7 @@ Screenshots of each step go to a temporary folder, or to docs/screenshots/ (show
 README) with UPDATE_SCREENSHOTS=1.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,21 @@ def test_a_double_tap_on_enter_is_one_scan(phone, live_server):
     with live_server.app_context():
         events = db.session.scalars(sa.select(ScanEvent)).all()
         assert [(e.outcome, e.raw_code) for e in events] == [("received", label)]
+
+
+def test_a_step_sent_after_the_session_ended_goes_to_the_login_page_and_comes_back(
+        phone, live_server):
+    page = phone.login("dock", next_path=f"/dock/asns/{NUMBER}")
+    phone.context.clear_cookies()  # the shift's session is over
+
+    page.get_by_role("button", name="Check in").click()
+
+    # the whole page is the login page, not a login form swapped into the dock panel
+    expect(page).to_have_url(re.compile(r"/auth/login\?next="))
+    expect(page.locator("#flow")).to_have_count(0)
+    page.fill("input[name=username]", "dock")
+    page.fill("input[name=password]", "dockside-demo")
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(f"/dock/asns/{NUMBER}$"))
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("#flow > .result")).to_contain_text("Checked in")

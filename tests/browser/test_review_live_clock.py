@@ -1,9 +1,11 @@
 """The review desk's SLA board in a real browser: the clocks tick without a reload, and a
 receipt that breaches while the supervisor watches turns red, under the app's
 Content-Security-Policy (the `phone` fixture fails on any violation or script error)."""
+import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from receiving_app.extensions import db
 from receiving_app.models import utcnow
@@ -46,3 +48,16 @@ def test_the_board_counts_down_live_and_turns_a_breach_red_without_a_reload(phon
     assert "tone-error" in breaching.get_attribute("class")
     assert clock_text(page, "BREACHING", "countdown-to").startswith("overdue 00:00:0")
     assert page.evaluate("window.sameDocument") is True  # no reload happened
+
+
+def test_the_boards_refresh_after_the_session_ended_shows_the_login_page_whole(phone):
+    page = phone.login("supervisor")
+    phone.context.clear_cookies()  # logged out elsewhere, or the session expired
+
+    # the board's refresh, as its minute's poll sends it, now rather than in a minute
+    page.evaluate("htmx.ajax('GET', '/review/', {source: '#sla-board', target: '#sla-board',"
+                  " swap: 'outerHTML'})")
+
+    expect(page).to_have_url(re.compile(r"/auth/login\?next=%2Freview%2F"))
+    expect(page.locator("#sla-board")).to_have_count(0)
+    expect(page.locator("input[name=username]")).to_have_count(1)
