@@ -137,7 +137,10 @@ async def run_worker(phone: Phone, phase: dict, codes: list[str], tally: Tally,
     """One worker's share of a phase, until its time or its cartons run out."""
     end = start + phase["duration_s"]
     paced = phase["shape"] == "paced"
-    next_at = start + (rng.uniform(0, 1) if paced else 0)
+    # The first scan too comes after an exponential wait: a Poisson process runs at its
+    # rate from the first moment. (A uniform first second put 1.4 scans a worker in it,
+    # most near its end, a burst no dock sees.)
+    next_at = start + (rng.expovariate(1.0) if paced else 0)
     codes = iter(codes)
     while True:
         if paced:
