@@ -219,26 +219,37 @@ def encode_jpeg(im: Image.Image, *, quality: int = JPEG_QUALITY) -> bytes:
     return buf.getvalue()
 
 
-# Marker segments a decoder needs: quantisation and Huffman tables, frame and scan
-# headers, restart interval, arithmetic-coding conditioning, and the Adobe APP14 block,
-# whose transform flag says whether the components are YCbCr or RGB.
-_JPEG_KEPT = {0xDB, 0xC4, 0xDD, 0xCC, 0xEE} | {m for m in range(0xC0, 0xD0) if m not in (0xC4, 0xC8, 0xCC)}
-_SOS, _EOI = 0xDA, 0xD9
+# Frame headers kept as they are: baseline, extended and progressive Huffman coding, what
+# cameras write and every browser shows. Arithmetic-coded or lossless JPEGs are re-encoded.
+_FRAMES = {0xC0, 0xC1, 0xC2}
+# What else a decoder needs, copied as it is: quantisation and Huffman tables, the restart
+# interval. Everything else before the image data is dropped or written afresh.
+_TABLES = {0xDB, 0xC4, 0xDD}
+_APP0, _ICC_APP, _ADOBE_APP, _COM, _SOS, _EOI = 0xE0, 0xE2, 0xEE, 0xFE, 0xDA, 0xD9
 _ICC_TAG = b"ICC_PROFILE\x00"
+_ICC_CHUNK = 65519  # a segment's largest body, less the tag and the chunk numbers
+# A bare JFIF header (version 1.01, no density, no thumbnail), written when the upload had
+# one: JFIF tells the decoder that the components are YCbCr, and without it some files
+# would decode as RGB, in other colours than the ones checked.
+_BARE_JFIF = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
 def clean_upright_jpeg(data: bytes, im: Image.Image) -> bytes | None:
     """The uploaded JPEG without its metadata, when its pixels can be kept as they are.
 
     For an RGB JPEG that is already upright (no EXIF orientation, or 1) this keeps the
-    coded pixels and drops every segment a decoder does not need: EXIF (GPS, camera
-    serials), XMP, comments, maker data, MPO's second images and whatever follows the
-    end marker. The ICC profile stays, as encode_jpeg keeps it. Re-encoding the pixels
-    cost more than decoding them (docs/benchmarks.md). ``im`` is the upload, already
-    fully decoded by :func:`load_pixels`, so the coded data is known to be sound.
+    coded image data (tables, frame, scans) and drops every other segment: EXIF (GPS,
+    camera serials), XMP, comments, maker data, MPO's second images and whatever follows
+    the end marker. What a decoder needs from the rest is written afresh, with nothing
+    of the upload's bytes in it but their values: a bare JFIF header, the ICC profile as
+    Pillow read it (as encode_jpeg keeps it), and the Adobe block's colour transform.
+    Re-encoding the pixels cost more than decoding them (docs/benchmarks.md). ``im`` is
+    the upload, already fully decoded by :func:`load_pixels`, so the coded data is sound.
+    (Bytes a file hides inside its coded data, which decoders skip with a warning, stay:
+    only a re-encode removes those, and they are no camera's metadata.)
 
-    None when the photo needs turning or converting, or its structure is not the
-    plain one expected: the caller re-encodes then.
+    None when the photo needs turning or converting, or its structure is not the plain
+    one expected: the caller re-encodes then.
     """
     if im.format not in ("JPEG", "MPO") or im.mode != "RGB":
         return None
@@ -247,14 +258,15 @@ def clean_upright_jpeg(data: bytes, im: Image.Image) -> bytes | None:
             return None
     except Exception:
         return None  # garbled EXIF: re-encoding is the safe way
-    icc = im.info.get("icc_profile")
-    if icc and len(icc) > _MAX_ICC_BYTES:
+    icc = im.info.get("icc_profile") or b""
+    if len(icc) > _MAX_ICC_BYTES:
         return None
-    return _strip_jpeg_segments(data)
+    return _strip_jpeg_segments(data, icc)
 
 
-def _strip_jpeg_segments(data: bytes) -> bytes | None:
-    out = [b"\xff\xd8"]
+def _strip_jpeg_segments(data: bytes, icc: bytes) -> bytes | None:
+    image: list[bytes] = []
+    jfif, adobe = False, []
     pos, end = 2, len(data)
     while pos < end:
         if data[pos] != 0xFF:
@@ -264,8 +276,8 @@ def _strip_jpeg_segments(data: bytes) -> bytes | None:
             pos += 1
             continue
         if marker == _EOI:
-            out.append(b"\xff\xd9")
-            return b"".join(out)
+            return b"".join([b"\xff\xd8", _BARE_JFIF if jfif else b"", *_icc_segments(icc),
+                             *adobe, *image, b"\xff\xd9"])
         if marker is None or pos + 4 > end:
             return None
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
@@ -273,16 +285,30 @@ def _strip_jpeg_segments(data: bytes) -> bytes | None:
         if length < 2 or segment_end > end:
             return None
         body = data[pos + 4:segment_end]
-        if marker in _JPEG_KEPT or (marker == 0xE2 and body.startswith(_ICC_TAG)):
-            out.append(data[pos:segment_end])
+        if marker in _FRAMES or marker in _TABLES:
+            image.append(data[pos:segment_end])
         elif marker == _SOS:
-            scan_end = _entropy_coded_end(data, segment_end)
-            out.append(data[pos:scan_end])
-            segment_end = scan_end
-        elif not 0xE0 <= marker <= 0xEF and marker != 0xFE:
+            segment_end = _entropy_coded_end(data, segment_end)
+            image.append(data[pos:segment_end])
+        elif marker == _APP0:
+            jfif = jfif or body.startswith(b"JFIF\x00")
+        elif marker == _ADOBE_APP and body.startswith(b"Adobe"):
+            # version, two flag words and the colour transform: 12 bytes, no room for more
+            if adobe or len(body) != 12:
+                return None
+            adobe.append(data[pos:segment_end])
+        elif not (0xE0 <= marker <= 0xEF or marker == _COM):
             return None  # not an APPn or COM segment: an unusual file, re-encode it
         pos = segment_end
     return None  # no end marker
+
+
+def _icc_segments(icc: bytes) -> list[bytes]:
+    """The ICC profile as APP2 segments, in chunks numbered from 1."""
+    chunks = [icc[i:i + _ICC_CHUNK] for i in range(0, len(icc), _ICC_CHUNK)]
+    return [b"\xff\xe2" + (len(chunk) + 16).to_bytes(2, "big") + _ICC_TAG
+            + bytes((number, len(chunks))) + chunk
+            for number, chunk in enumerate(chunks, start=1)]
 
 
 def _entropy_coded_end(data: bytes, pos: int) -> int:

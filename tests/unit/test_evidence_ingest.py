@@ -182,13 +182,20 @@ def test_upright_jpeg_keeps_its_pixels_and_loses_its_metadata(
                       comment=b"taken by J. Smith", **params)
     xmp = _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>Dock 4</x:xmpmeta>")
     maker = _segment(0xED, b"Photoshop 3.0\x00SECRET-IPTC")
-    upload = upload[:2] + xmp + maker + upload[2:]
+    # blocks a decoder would look at, carrying other things, hidden after the frame header
+    fake_icc = _segment(0xE2, b"ICC_PROFILE\x00\x02\x01SECRET-ICC")
+    fake_adobe = _segment(0xEE, b"NotAdobe SECRET-APP14")
+    first_scan = upload.index(b"\xff\xda")
+    upload = (upload[:2] + xmp + maker + upload[2:first_scan] + fake_icc + fake_adobe
+              + upload[first_scan:])
 
     photo = ingest_photo(upload, "IMG_7.JPG", storage=storage)
 
     stored = storage.read(photo.sha256)
-    for secret in (b"PhoneMaker", b"J. Smith", b"Dock 4", b"SECRET-IPTC", b"Exif"):
+    for secret in (b"PhoneMaker", b"J. Smith", b"Dock 4", b"SECRET-IPTC", b"Exif",
+                   b"SECRET-ICC", b"SECRET-APP14"):
         assert secret not in stored
+    assert stored.startswith(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")  # YCbCr, as uploaded
     assert _pixels(stored) == _pixels(upload)
     assert len(stored) < len(upload)
     with Image.open(io.BytesIO(stored)) as image:
