@@ -61,6 +61,10 @@ class Client:
             raw = await reader.read(-1)
         finally:
             writer.close()
+            try:
+                await writer.wait_closed()
+            except ConnectionError:
+                pass  # the server closed first: the answer is read already
         return parse_response(raw)
 
 

@@ -10,7 +10,6 @@ rows into the same tables (ASN, cartons, contents, ledger movements, balances).
 from __future__ import annotations
 
 import json
-import re
 import resource
 import secrets
 import sys
@@ -26,8 +25,8 @@ from receiving_app.inventory.ledger import Posting, post_movements
 from receiving_app.models import Asn, Bucket, Carton, CartonContent, Sku, utcnow
 
 from .data import Target, asn_payload, make_app, packing_list_csv, user
+from .loadgen import FORM_TOKEN
 
-_FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 WARM_UP_LINES = 20
 SELLER_USER = "acme"
 
@@ -105,9 +104,9 @@ class CsvDoor:
         page = self.client.get(paths["login"]).get_data(as_text=True)
         self.client.post(paths["login"], data={
             "username": SELLER_USER, "password": "dockside-demo",
-            "csrf_token": _FORM_TOKEN.search(page).group(1)})
+            "csrf_token": FORM_TOKEN.search(page).group(1)})
         page = self.client.get(paths["seller_new"]).get_data(as_text=True)
-        self.csrf_token = _FORM_TOKEN.search(page).group(1)
+        self.csrf_token = FORM_TOKEN.search(page).group(1)
 
     def prepare(self, payload: dict) -> dict:
         return {"csrf_token": self.csrf_token, "warehouse": "LAX1",

@@ -43,8 +43,9 @@ from .stats import latency_summary
 
 LOGIN_CONCURRENCY = 4
 REQUEST_TIMEOUT_S = 30
-_FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
+# A page's CSRF token: in a form's hidden field, and in the body's hx-headers.
+FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
 @dataclass
@@ -87,13 +88,13 @@ class Phone:
         """Log in through the form, then read the CSRF token from a page's hx-headers:
         `token_page` (the ASN page the worker scans on), else the dock's ASN list."""
         page = await self.request("GET", self.paths["login"])
-        token = _FORM_TOKEN.search(page.text)
+        token = FORM_TOKEN.search(page.text)
         response = await self.request("POST", self.paths["login"], data={
             "username": self.username, "password": password, "csrf_token": token.group(1)})
         if response.status_code != 302:
             raise RuntimeError(f"{self.username} could not log in: {response.status_code}")
         page = await self.request("GET", token_page or self.paths["dock"])
-        self.csrf_token = _HEADER_TOKEN.search(page.text).group(1)
+        self.csrf_token = HEADER_TOKEN.search(page.text).group(1)
 
     async def send_scan(self, number: str, code: str) -> Response:
         """The carton scan exactly as the phone page's htmx form posts it."""
@@ -144,7 +145,8 @@ async def run_worker(phone: Phone, phase: dict, codes: list[str], tally: Tally,
     codes = iter(codes)
     while True:
         if paced:
-            delay = next_at - time.perf_counter()
+            # never past the phase's end: the phase's time is what the rate divides by
+            delay = min(next_at, end) - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             next_at += rng.expovariate(1.0)  # about once a second, at random moments

@@ -15,9 +15,9 @@ from flask import Flask
 
 from receiving_app.extensions import db
 
+from .loadgen import FORM_TOKEN, HEADER_TOKEN
+
 HISTORY_TABLES = ("movements", "scan_events", "cartons", "carton_contents")
-_FORM_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-_HEADER_TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
 def scan_statements(app: Flask, paths: dict[str, str], username: str, password: str,
@@ -26,8 +26,8 @@ def scan_statements(app: Flask, paths: dict[str, str], username: str, password: 
     client = app.test_client()
     page = client.get(paths["login"]).get_data(as_text=True)
     client.post(paths["login"], data={"username": username, "password": password,
-                                      "csrf_token": _FORM_TOKEN.search(page).group(1)})
-    token = _HEADER_TOKEN.search(client.get(paths["dock"]).get_data(as_text=True)).group(1)
+                                      "csrf_token": FORM_TOKEN.search(page).group(1)})
+    token = HEADER_TOKEN.search(client.get(paths["dock"]).get_data(as_text=True)).group(1)
     seen: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from receiving_app.extensions import db
 
 from . import data
-from .plans import _FORM_TOKEN, _HEADER_TOKEN
+from .loadgen import FORM_TOKEN, HEADER_TOKEN
 
 WARM_UP = 50
 ASN_CARTONS = 5000
@@ -34,8 +34,8 @@ def logged_in_client(app, username: str):
     client = app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
     client.post("/auth/login", data={"username": username, "password": data.BENCH_PASSWORD,
-                                     "csrf_token": _FORM_TOKEN.search(page).group(1)})
-    token = _HEADER_TOKEN.search(client.get("/dock/").get_data(as_text=True)).group(1)
+                                     "csrf_token": FORM_TOKEN.search(page).group(1)})
+    token = HEADER_TOKEN.search(client.get("/dock/").get_data(as_text=True)).group(1)
     return client, token
 
 

@@ -91,13 +91,23 @@
     if (form.matches("[data-scan-form]")) clearScan(form);
   });
 
+  // Non-2xx answers still carry the red result fragment: swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status >= 400 && status < 500) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // The session has ended. A request that needs no CSRF token (a poll, a link) is
   // answered with the login page it was redirected to; a form is refused for its CSRF
   // token, which lived in the session. Either way show the login page as a whole page,
   // coming back here afterwards, instead of swapping it or a "Bad Request" into the
   // panel. (A reload reaches the login page through the dock's own redirect, or gives a
   // stale form a fresh token.) Scan forms are queue.js's: it keeps the scan on the phone
-  // and asks the worker to log in again.
+  // and asks the worker to log in again. (After the handler above, which would swap
+  // any 4xx answer in.)
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     var login = phoneData("login-url");
@@ -113,15 +123,6 @@
         encodeURIComponent(window.location.pathname + window.location.search));
     } else {
       window.location.reload();
-    }
-  });
-
-  // Non-2xx answers still carry the red result fragment: swap it in.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status >= 400 && status < 500) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
     }
   });
 

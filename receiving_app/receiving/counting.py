@@ -31,10 +31,12 @@ def lock_asn(asn: Asn, *, shared: bool = False) -> Asn:
 
     On SQLite a writing transaction holds the database's one write lock from its BEGIN
     IMMEDIATE (database.py), and the session's objects were either read inside it or
-    expired by the last commit: the ASN in hand is current, and reading it again was a
-    statement on every scan.
+    expired by the last commit (expire_on_commit, checked): the ASN in hand is current,
+    and reading it again was a statement on every scan.
     """
-    if asn in db.session and db.session.get_bind().dialect.name == "sqlite":
+    session = db.session()
+    if asn in session and session.expire_on_commit and \
+            session.get_bind().dialect.name == "sqlite":
         return asn
     return db.session.get(Asn, asn.id, with_for_update={"read": shared}, populate_existing=True)
 
