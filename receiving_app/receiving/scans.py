@@ -3,9 +3,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from ..barcodes import Scan
+from ..database import run
 from ..extensions import db
 from ..models import Asn, Carton, Location, ScanEvent, User
 from .errors import Conflict
@@ -34,7 +36,7 @@ class ScanResult:
         return result
 
     @classmethod
-    def from_event(cls, event: ScanEvent) -> "ScanResult":
+    def from_event(cls, event: ScanEvent | Row) -> "ScanResult":
         stored = dict(event.response)
         return cls(**stored, replayed=True)
 
@@ -46,7 +48,7 @@ def replayed(key: str | None, user: User) -> ScanResult | None:
         return None
     if len(key) > MAX_KEY_LENGTH:
         raise Conflict("Idempotency key too long.")
-    event = db.session.scalar(sa.select(ScanEvent).where(ScanEvent.idempotency_key == key))
+    event = run(_FIRST_ANSWER, {"key": key}).first()
     if event is None:
         return None
     if event.user_id != user.id:
@@ -54,23 +56,30 @@ def replayed(key: str | None, user: User) -> ScanResult | None:
     return ScanResult.from_event(event)
 
 
+_FIRST_ANSWER = sa.select(ScanEvent.user_id, ScanEvent.response).where(
+    ScanEvent.idempotency_key == sa.bindparam("key"))
+_WRITE_EVENT = sa.insert(ScanEvent.__table__)
+
+
 def record_scan(
     result: ScanResult, *, step: str, scan: Scan, user: User, key: str | None,
-    asn: Asn | None = None, carton: Carton | None = None, location: Location | None = None,
-    client_time: datetime | None = None,
+    asn: Asn | None = None, carton: Carton | Row | None = None,
+    location: Location | None = None, client_time: datetime | None = None,
 ) -> ScanResult:
     """Write the scan event with its answer and commit the use case's transaction.
 
     When a concurrent request with the same key committed first, this transaction is rolled
     back whole and the first answer is returned instead: exactly one effect per key.
     """
-    db.session.add(ScanEvent(
-        idempotency_key=key or None, asn_id=asn.id if asn else None,
-        carton_id=carton.id if carton else None, location_id=location.id if location else None,
-        user_id=user.id, step=step, raw_code=scan.raw[:512], parsed=scan.to_dict(),
-        outcome=result.outcome, response=result.to_dict(), client_time=client_time,
-    ))
     try:
+        run(_WRITE_EVENT, {
+            "idempotency_key": key or None, "asn_id": asn.id if asn else None,
+            "carton_id": carton.id if carton else None,
+            "location_id": location.id if location else None,
+            "user_id": user.id, "step": step, "raw_code": scan.raw[:512],
+            "parsed": scan.to_dict(), "outcome": result.outcome,
+            "response": result.to_dict(), "client_time": client_time,
+        })
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -2,7 +2,9 @@
 from collections import defaultdict
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 
+from ..database import run
 from ..extensions import db
 from ..inventory.ledger import Posting
 from ..models import Asn, Bucket, Carton, Location, LocationKind, Movement, User
@@ -11,13 +13,23 @@ from .errors import Conflict
 
 def warehouse_location(asn: Asn, kind: LocationKind) -> Location:
     """The warehouse's first location of a kind (its receiving dock, its quarantine)."""
-    location = db.session.scalar(
-        sa.select(Location).where(Location.warehouse_id == asn.warehouse_id, Location.kind == kind)
-        .order_by(Location.id).limit(1)
-    )
-    if location is None:
+    return db.session.get(Location, warehouse_location_id(asn, kind))
+
+
+def warehouse_location_id(asn: Asn, kind: LocationKind) -> int:
+    """warehouse_location's id alone: one Core statement on every carton scan."""
+    location_id = run(_FIRST_LOCATION, {"warehouse_id": asn.warehouse_id, "kind": kind}).scalar()
+    if location_id is None:
         raise Conflict(f"Warehouse {asn.warehouse.code} has no {kind.value} location.")
-    return location
+    return location_id
+
+
+_FIRST_LOCATION = (
+    sa.select(Location.id)
+    .where(Location.warehouse_id == sa.bindparam("warehouse_id"),
+           Location.kind == sa.bindparam("kind"))
+    .order_by(Location.id).limit(1)
+)
 
 
 def carton_balances(carton: Carton, bucket: Bucket) -> dict[int, int]:
@@ -46,11 +58,16 @@ def asn_balances(asn: Asn, bucket: Bucket) -> dict[tuple[int | None, int], int]:
 
 def move(
     asn: Asn, *, sku_id: int, qty: int, reason: str, user: User | None,
-    source: tuple[Bucket, Location | None] | None, target: tuple[Bucket, Location | None] | None,
-    carton: Carton | None = None, exception_id: int | None = None,
+    source: tuple[Bucket, Location | int | None] | None,
+    target: tuple[Bucket, Location | int | None] | None,
+    carton: Carton | Row | None = None, exception_id: int | None = None,
 ) -> list[Posting]:
     """Postings that move `qty` units out of `source` and into `target` (either may be None:
-    units arriving from outside, or leaving the warehouse's books)."""
+    units arriving from outside, or leaving the warehouse's books).
+
+    A location is given as the object or its id, a carton as the object or a row with its
+    id: the carton-count scan reads plain rows, not mapped objects.
+    """
     common = dict(
         warehouse_id=asn.warehouse_id, seller_id=asn.seller_id, sku_id=sku_id, reason=reason,
         asn_id=asn.id, carton_id=carton.id if carton else None, exception_id=exception_id,
@@ -66,5 +83,5 @@ def move(
     return postings
 
 
-def _id(location: Location | None) -> int | None:
-    return location.id if location else None
+def _id(location: Location | int | None) -> int | None:
+    return location.id if isinstance(location, Location) else location

@@ -66,3 +66,67 @@ def test_two_hundred_concurrent_requests_with_one_key_are_one_scan(app, arrived_
     assert db.session.scalar(sa.select(sa.func.count(ScanEvent.id))) == 1
     assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == 24
     assert_ledger_balanced()
+
+
+def test_a_scan_holding_a_stale_asn_is_refused_once_another_session_ended_the_count(
+        app, arrived_asn):
+    """The carton count checks the ASN's status under its lock, not the copy it loaded."""
+    from sqlalchemy.orm import Session
+
+    from receiving_app.receiving import WrongStep, complete_count, receive_carton
+    from receiving_app.models import CartonStatus, User
+
+    asn_id, _token = arrived_asn
+    stale = db.session.get(Asn, asn_id)
+    label = stale.cartons[0].label
+    dock = db.session.scalar(sa.select(User).where(User.username == "dock"))
+    assert stale.status.value == "arrived"
+    with app.app_context():  # another request, its own session, ends the count
+        complete_count(db.session.get(Asn, asn_id), user=db.session.scalar(
+            sa.select(User).where(User.username == "dock")))
+        db.session.remove()
+
+    with pytest.raises(WrongStep, match="Cannot count cartons"):
+        receive_carton(stale, label, user=dock)
+    db.session.rollback()
+    with Session(db.engine) as fresh:
+        carton = fresh.get(Asn, asn_id).cartons[0]
+        assert carton.status is CartonStatus.MISSING
+        assert fresh.scalar(sa.select(sa.func.count(ScanEvent.id))) == 0
+    assert_ledger_balanced()
+
+
+def test_scans_racing_the_end_of_the_count_are_counted_or_refused_never_both(
+        app, arrived_asn):
+    asn_id, token = arrived_asn
+    asn = db.session.get(Asn, asn_id)
+    number, labels = asn.number, [c.label for c in asn.cartons]
+    db.session.remove()
+    paths = [f"/api/v1/asns/{number}/cartons/{label}/receive" for label in labels]
+    paths.insert(len(paths) // 2, f"/api/v1/asns/{number}/count/complete")
+
+    def send(path):
+        response = app.test_client().post(path, headers={"Authorization": f"Bearer {token}"})
+        return path, response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(send, paths))
+    answers = {path.split("/")[-2]: (status, body) for path, status, body in results
+               if path.endswith("/receive")}
+    assert all(status in (200, 409) for status, _ in answers.values()), answers
+
+    asn = db.session.get(Asn, asn_id)
+    assert asn.status.value == "counted"
+    for carton in asn.cartons:
+        status, body = answers[carton.label]
+        events = db.session.scalar(sa.select(sa.func.count(ScanEvent.id)).where(
+            ScanEvent.carton_id == carton.id, ScanEvent.outcome == "received"))
+        if status == 200:  # received before the count ended: on the dock, never missing
+            assert body["outcome"] == "received" and carton.status.value == "received"
+            assert events == 1
+        else:  # refused after it: the count made it missing
+            assert carton.status.value == "missing" and events == 0
+    on_dock = sum(content.declared_qty for carton in asn.cartons
+                  if answers[carton.label][0] == 200 for content in carton.contents)
+    assert asn_bucket_total(asn, Bucket.RECEIVING) == on_dock
+    assert_ledger_balanced()

@@ -14,6 +14,7 @@ from receiving_app.receiving import (
     count_units, inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
     suggest_location,
 )
+from receiving_app.receiving.counting import carton_progress
 from receiving_app.receiving.sampling import choose_sample, sample_size
 from tests.support.builders import arrived, counted, photographed, submit, user, warehouse
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced, bucket_total
@@ -265,6 +266,18 @@ def test_putaway_moves_the_carton_from_the_dock_to_the_shelf(demo):
     next_carton = next(c for c in asn.cartons if not c.in_sample and c.label != carton.label)
     assert suggest_location(asn, next_carton).barcode == "LAX1-A-01-01"  # where mugs live
     assert_ledger_balanced()
+
+
+def test_progress_counts_this_asns_received_and_shelved_cartons_not_missing_ones(demo):
+    other = arrived(submit("T-OTHER"))
+    receive_carton(other, "C01", user=user("dock"))  # another ASN's cartons count for it alone
+    asn = submit()
+    counted(asn, ["C01", "C02", "C03", "C04"])  # six missing
+    assert carton_progress(asn) == {"received": 4, "total": 10}
+    carton = next(c for c in asn.cartons if c.status is CartonStatus.RECEIVED and not c.in_sample)
+    put_away(asn, carton.label, "LAX1-A-01-01", user=user("dock"))
+    assert carton_progress(asn) == {"received": 4, "total": 10}  # shelved is still received
+    assert carton_progress(other) == {"received": 1, "total": 10}
 
 
 def test_putting_a_carton_away_twice_is_refused(demo):
