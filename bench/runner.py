@@ -204,8 +204,15 @@ def bench_scans(target: data.Target, durations: Durations, *, with_pages: bool) 
     return results
 
 
-def bench_imports(target: data.Target, durations: Durations) -> list[dict]:
-    """Each door at each size, in its own process (for its own peak memory)."""
+def bench_imports(target: data.Target, durations: Durations, *,
+                  fresh_database: bool = False) -> list[dict]:
+    """Each door at each size, in its own process (for its own peak memory).
+
+    `fresh_database` when no scan section ran before and migrated and seeded it
+    (`--only imports`).
+    """
+    if fresh_database:
+        data.prepare_database(target, 1)
     paths = app_paths(data.make_app(target))
     results = []
     serial = 10_000_000
@@ -296,7 +303,8 @@ def run(durations: Durations, sections: tuple[str, ...], folder: Path) -> dict:
             section["scan"] = bench_scans(target, durations, with_pages=number == 0)
         if "imports" in sections:
             _say(f"{target.name}: ASN imports")
-            section["imports"] = bench_imports(target, durations)
+            section["imports"] = bench_imports(target, durations,
+                                               fresh_database="scan" not in sections)
         if "growth" in sections:
             _say(f"{target.name}: growth with history")
             section["growth"] = bench_growth(target, durations)

@@ -147,7 +147,7 @@ def gs1_check_digit(digits: str) -> str:
     """
     if not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"not digits: {digits!r}")
-    total = sum(int(d) for d in digits[-1::-2]) * 3 + sum(int(d) for d in digits[-2::-2])
+    total = sum(map(int, digits[-1::-2])) * 3 + sum(map(int, digits[-2::-2]))
     return str(-total % 10)
 
 

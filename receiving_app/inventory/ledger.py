@@ -1,11 +1,14 @@
 """Posting to the ledger: a movement row and its balance change, always together."""
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..bulk_insert import insert_rows
+from ..database import run
 from ..extensions import db
 from ..models import Balance, Bucket, Movement, utcnow
 
@@ -36,36 +39,42 @@ def post_movement(**fields) -> None:
     post_movements([Posting(**fields)])
 
 
-def post_movements(postings: list[Posting]) -> None:
+def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
     """Write the movements and change their balances, in the caller's transaction.
 
     The caller commits: a use case posts everything it moves and commits once, so the
     ledger and the balances can never disagree. Balances change by an atomic
     `INSERT ... ON CONFLICT DO UPDATE SET qty = qty + delta`, which two concurrent
     transactions cannot both read-then-overwrite.
+
+    `bulk` for thousands at once, such as an ERP's 50,000-line ASN: the movements go in by
+    one bulk insert (COPY on PostgreSQL) streamed from `postings`, which may be a
+    generator, instead of an executemany that cost more than the rest of the import
+    (docs/benchmarks.md). Without it, one executemany that the bench's plans can see.
     """
-    postings = [p for p in postings if p.qty != 0]
-    if not postings:
-        return
     now = utcnow()
-    # The table, not the mapped class: the ORM's bulk insert splits the rows into one
-    # statement per set of non-null columns (a movement with and one without a location).
-    db.session.execute(
-        sa.insert(Movement.__table__),
-        [
-            {
-                "warehouse_id": p.warehouse_id, "seller_id": p.seller_id, "sku_id": p.sku_id,
-                "location_id": p.location_id, "bucket": p.bucket, "qty": p.qty,
-                "reason": p.reason, "asn_id": p.asn_id, "carton_id": p.carton_id,
-                "exception_id": p.exception_id, "user_id": p.user_id, "created_at": now,
-            }
-            for p in postings
-        ],
-    )
     deltas: dict[tuple, int] = defaultdict(int)
-    for p in postings:
-        deltas[p.balance_key] += p.qty
+
+    def rows():
+        for p in postings:
+            if p.qty == 0:
+                continue
+            deltas[p.balance_key] += p.qty
+            yield (p.warehouse_id, p.seller_id, p.sku_id, p.location_id, p.bucket, p.qty,
+                   p.reason, p.asn_id, p.carton_id, p.exception_id, p.user_id, now)
+
+    if bulk:
+        insert_rows(Movement.__table__, _MOVEMENT_COLUMNS, rows())
+    elif values := [dict(zip(_MOVEMENT_COLUMNS, row)) for row in rows()]:
+        # The table, not the mapped class: the ORM's bulk insert splits the rows into one
+        # statement per set of non-null columns (a movement with and one without a location).
+        run(_INSERT_MOVEMENTS, values)
     add_to_balances(deltas, now)
+
+
+_MOVEMENT_COLUMNS = ("warehouse_id", "seller_id", "sku_id", "location_id", "bucket", "qty",
+                     "reason", "asn_id", "carton_id", "exception_id", "user_id", "created_at")
+_INSERT_MOVEMENTS = sa.insert(Movement.__table__)
 
 
 def add_to_balances(deltas: dict[tuple, int], now) -> None:
@@ -82,7 +91,7 @@ def add_to_balances(deltas: dict[tuple, int], now) -> None:
         for k in keys
     ]
     if rows:
-        db.session.execute(_balance_upsert(db.session.get_bind().dialect.name), rows)
+        run(_balance_upsert(db.session.get_bind().dialect.name), rows)
 
 
 @cache
@@ -105,3 +114,4 @@ def balances_for(**filters) -> list[Balance]:
     """Balances matching column filters, e.g. balances_for(sku_id=3, bucket=Bucket.ON_HAND)."""
     query = sa.select(Balance).filter_by(**filters).order_by(Balance.id)
     return list(db.session.scalars(query))
+

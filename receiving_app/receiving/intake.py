@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..barcodes import gs1_check_digit, parse_scan
 from ..extensions import db
+from ..bulk_insert import insert_rows
+from ..database import run
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
     Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,
@@ -259,32 +261,26 @@ def _write(draft: Draft, user: User) -> Asn:
     )
     db.session.add(asn)
     db.session.flush()
-    # Core inserts into the tables: an ERP may send 50,000 lines, and ORM objects would
-    # cost ten times more (the ORM's bulk insert too costs twice the table's).
+    # Bulk inserts into the tables: an ERP may send 50,000 lines, and ORM objects would
+    # cost ten times more, an executemany twice as much again (docs/benchmarks.md).
+    asn_id, seller_id, warehouse_id, user_id = asn.id, seller.id, warehouse.id, user.id
     cartons = Carton.__table__
-    carton_rows = db.session.execute(
-        sa.insert(cartons).returning(cartons.c.id, cartons.c.label, sort_by_parameter_order=True),
-        [
-            {"asn_id": asn.id, "label": c["label"], "sscc": _sscc_of(c["label"])}
-            for c in draft.cartons
-        ],
-    ).all()
-    carton_ids = {label: carton_id for carton_id, label in carton_rows}
-    content_rows, postings = [], []
-    for carton in draft.cartons:
-        carton_id = carton_ids[carton["label"]]
-        for line in carton["contents"]:
-            sku_id = sku_ids[line["sku"]]
-            content_rows.append(
-                {"carton_id": carton_id, "sku_id": sku_id, "declared_qty": line["qty"]}
-            )
-            postings.append(Posting(
-                warehouse_id=warehouse.id, seller_id=seller.id, sku_id=sku_id,
+    insert_rows(cartons, ("asn_id", "label", "sscc"),
+                ((asn_id, c["label"], _sscc_of(c["label"])) for c in draft.cartons))
+    # The ids the database gave, read back in one query (no RETURNING from a bulk insert).
+    carton_ids = dict(run(
+        sa.select(cartons.c.label, cartons.c.id).where(cartons.c.asn_id == asn_id)
+    ).all())
+    insert_rows(CartonContent.__table__, ("carton_id", "sku_id", "declared_qty"), (
+        (carton_ids[carton["label"]], sku_ids[line["sku"]], line["qty"])
+        for carton in draft.cartons for line in carton["contents"]
+    ))
+    post_movements((
+        Posting(warehouse_id=warehouse_id, seller_id=seller_id, sku_id=sku_ids[line["sku"]],
                 bucket=Bucket.IN_TRANSIT, qty=line["qty"], reason="asn_submitted",
-                asn_id=asn.id, carton_id=carton_id, user_id=user.id,
-            ))
-    db.session.execute(sa.insert(CartonContent.__table__), content_rows)
-    post_movements(postings)
+                asn_id=asn_id, carton_id=carton_ids[carton["label"]], user_id=user_id)
+        for carton in draft.cartons for line in carton["contents"]
+    ), bulk=True)
     return asn
 
 
