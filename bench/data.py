@@ -243,6 +243,7 @@ def _write_history_batch(connection, context: _HistoryContext, asn_indexes: rang
             "number": f"{HISTORY_PREFIX}{index + 1:06d}", "seller_id": seller_id,
             "warehouse_id": context.warehouse_id, "status": AsnStatus.CLOSED,
             "carrier": "", "tracking": "", "paperwork_cartons": HISTORY_CARTONS_PER_ASN,
+            "carton_count": HISTORY_CARTONS_PER_ASN,
             "sample_seed": index, "submitted_at": when.replace(tzinfo=UTC),
             "arrived_at": when.replace(tzinfo=UTC), "closed_at": when.replace(tzinfo=UTC),
         }).scalar_one()

@@ -73,8 +73,8 @@ def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User) -> Asn:
 
 def carton_progress(asn: Asn) -> dict:
     """Cartons received (or already put away) out of the ASN's cartons."""
-    total, received = run(_PROGRESS, {"asn_id": asn.id}).one()
-    return {"received": received, "total": total}
+    received = run(_RECEIVED_CARTONS, {"asn_id": asn.id}).scalar_one()
+    return {"received": received, "total": asn.carton_count}
 
 
 def receive_carton(
@@ -121,15 +121,11 @@ def _receive(asn: Asn, carton: Row, user: User) -> None:
 
 
 # The carton scan's statements, built once (building a statement costs as much as running it).
-# Two counts, each from an index alone: a GROUP BY status walked every carton of the ASN
-# and cost twice as much (0.6 ms on 5,000 cartons, under SQLite's write lock).
-_PROGRESS = sa.select(
-    sa.select(sa.func.count()).where(Carton.asn_id == sa.bindparam("asn_id"))
-    .scalar_subquery(),
-    sa.select(sa.func.count()).where(
-        Carton.asn_id == sa.bindparam("asn_id"),
-        Carton.status.in_([CartonStatus.RECEIVED, CartonStatus.PUT_AWAY])).scalar_subquery(),
-)
+# From the (asn_id, status) index alone; the total is stored with the ASN. Counting every
+# carton by status cost 0.6 ms on 5,000 cartons, under SQLite's write lock.
+_RECEIVED_CARTONS = sa.select(sa.func.count()).where(
+    Carton.asn_id == sa.bindparam("asn_id"),
+    Carton.status.in_([CartonStatus.RECEIVED, CartonStatus.PUT_AWAY]))
 _MARK_RECEIVED = (
     sa.update(Carton).where(Carton.id == sa.bindparam("carton_id"))
     .values(status=CartonStatus.RECEIVED, received_at=sa.bindparam("received_at"),

@@ -258,6 +258,7 @@ def _write(draft: Draft, user: User) -> Asn:
         number=draft.number, seller=seller, warehouse=warehouse,
         expected_arrival=draft.expected_arrival, carrier=draft.carrier,
         tracking=draft.tracking, sample_seed=secrets.randbits(62), created_by_id=user.id,
+        carton_count=len(draft.cartons),
     )
     db.session.add(asn)
     db.session.flush()

@@ -1,6 +1,6 @@
 """Reading ASNs for a user: always through the access scope."""
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import joinedload
 
 from ..access import scope_asns
 from ..extensions import db
@@ -38,7 +38,7 @@ def find_asn(user: User, number: str, seller_code: str | None = None, *, lock=Fa
 def list_asns(user: User, *, open_only: bool = False, limit: int = 200) -> list[Asn]:
     """The ASNs the user may see, newest first; open_only leaves out closed and cancelled."""
     query = scope_asns(sa.select(Asn), user).options(
-        undefer(Asn.carton_count), joinedload(Asn.seller), joinedload(Asn.warehouse))
+        joinedload(Asn.seller), joinedload(Asn.warehouse))
     if open_only:
         query = query.where(Asn.status.in_(OPEN_STATUSES))
     return list(db.session.scalars(query.order_by(Asn.submitted_at.desc(), Asn.id.desc())

@@ -27,3 +27,21 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app, backend):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_the_stored_carton_count_is_counted_for_asns_that_were_there_before_it(demo):
+    """Revision 0005 fills the new column from the cartons each ASN already has."""
+    from flask_migrate import downgrade, upgrade
+
+    from receiving_app.models import Asn, Carton
+
+    counted = dict(db.session.execute(
+        sa.select(Carton.asn_id, sa.func.count()).group_by(Carton.asn_id)).all())
+    db.session.remove()
+    db.engine.dispose()
+    downgrade(revision="0004")
+    with db.engine.connect() as connection:
+        assert "carton_count" not in {c["name"] for c in sa.inspect(connection).get_columns("asns")}
+    upgrade()
+    stored = dict(db.session.execute(sa.select(Asn.id, Asn.carton_count)).all())
+    assert stored == counted and sorted(stored.values()) == [6, 12]

@@ -31,6 +31,7 @@ def test_submitted_cartons_contents_and_movements_hold_what_the_packing_list_dec
     cartons = db.session.scalars(
         sa.select(Carton).where(Carton.asn_id == asn.id).order_by(Carton.id)).all()
     assert [(c.label, c.sscc) for c in cartons] == [(SSCC, SSCC), ("PALLET-7", None)]
+    assert asn.carton_count == 2  # stored with them: the lists and the scans never count
     assert all(c.status is CartonStatus.EXPECTED and c.in_sample is False
                and c.recount_requested is False and c.opened_at is None for c in cartons)
     contents = db.session.scalars(
