@@ -63,13 +63,20 @@ def asn_cartons(asn: Asn) -> list[CartonRow]:
     ):
         cartons[carton_id] = CartonRow(label, sscc, status, in_sample, opened_at is not None,
                                        location)
+    if not cartons:
+        return []
     for carton_id, *content in run(
         sa.select(CartonContent.carton_id, Sku.code, Sku.description,
                   CartonContent.declared_qty, CartonContent.counted_qty,
                   CartonContent.damaged_qty)
         .join(Carton, CartonContent.carton_id == Carton.id)
         .join(Sku, CartonContent.sku_id == Sku.id)
-        .where(Carton.asn_id == asn.id).order_by(CartonContent.id)
+        # The ASN's own range of carton ids, which the contents' (carton_id, sku_id) index
+        # answers: by the ASN alone, PostgreSQL hash-joined a scan of every carton content
+        # ever written (34 ms with 260,000 of them, growing with history).
+        .where(Carton.asn_id == asn.id,
+               CartonContent.carton_id.between(min(cartons), max(cartons)))
+        .order_by(CartonContent.id)
     ):
         cartons[carton_id].contents.append(ContentRow(*content))
     return list(cartons.values())
