@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..barcodes import gs1_check_digit, parse_scan
 from ..extensions import db
@@ -287,10 +288,12 @@ def _write(draft: Draft, user: User) -> Asn:
 
 def _upsert_skus(seller: Seller, declared: list[dict]) -> dict[str, int]:
     """Create the SKUs the payload declares and add new barcodes; return code -> id for all."""
-    existing = {
-        sku.code: sku
-        for sku in db.session.scalars(sa.select(Sku).where(Sku.seller_id == seller.id))
-    }
+    query = sa.select(Sku).where(Sku.seller_id == seller.id)
+    if declared:
+        # their barcodes in batched queries: one query per SKU was a seventh of a
+        # 1,000-line import on PostgreSQL
+        query = query.options(selectinload(Sku.barcodes))
+    existing = {sku.code: sku for sku in db.session.scalars(query)}
     for item in declared:
         sku = existing.get(item["sku"])
         if sku is None:

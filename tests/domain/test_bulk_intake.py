@@ -115,3 +115,24 @@ def test_the_asn_answer_shows_a_carton_changed_earlier_in_the_same_transaction(d
     assert [c.status for c in asn_cartons(asn)][:2] == [CartonStatus.RECEIVED,
                                                         CartonStatus.EXPECTED]
     db.session.rollback()
+
+
+def test_a_later_asn_adds_new_barcodes_to_a_known_sku_and_keeps_its_old_ones(demo):
+    from receiving_app.models import BarcodeKind
+
+    kettle = {"sku": "KETTLE-1", "description": "Kettle", "barcodes": ["4006381333931"]}
+    submit("SKU-1", {"K1": {"KETTLE-1": 2}}, skus=[kettle])
+    second = submit("SKU-2", {"K2": {"KETTLE-1": 1, "ACME-MUG-01": 3}}, skus=[
+        {"sku": "KETTLE-1", "barcodes": ["4006381333931", "X001ABCDE9"], "high_value": True}])
+    db.session.expire_all()
+
+    skus = db.session.scalars(sa.select(Sku).where(Sku.code == "KETTLE-1")).all()
+    assert len(skus) == 1
+    assert skus[0].description == "Kettle" and skus[0].high_value is True
+    assert sorted((b.code, b.kind) for b in skus[0].barcodes) == [
+        ("4006381333931", BarcodeKind.GTIN), ("X001ABCDE9", BarcodeKind.FNSKU)]
+    contents = db.session.execute(
+        sa.select(CartonContent.sku_id, CartonContent.declared_qty)
+        .join(Carton, CartonContent.carton_id == Carton.id)
+        .where(Carton.asn_id == second.id).order_by(CartonContent.id)).all()
+    assert contents == [(skus[0].id, 1), (sku_id("ACME-MUG-01"), 3)]
