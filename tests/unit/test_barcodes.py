@@ -111,6 +111,22 @@ def test_sscc_with_bad_check_digit_is_reported_not_matched(raw):
     assert scan.product_keys() == []
 
 
+@settings(max_examples=500, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=18, max_size=18),
+       prefix=st.sampled_from(["]C1", "]d2", "]Q3", "]C0", "", "\x1d"]))
+def test_a_carton_label_reads_as_biips_general_parser_reads_it(digits, prefix):
+    """parse_scan reads "00" + 18 digits itself, not through biip; biip's answer is the
+    reference, for every label, with a good check digit or not, in every form."""
+    from biip.gs1_messages import GS1Message
+
+    from receiving_app.barcodes import _gs1_scan
+
+    raw = prefix + "00" + digits
+    symbology = prefix if prefix.startswith("]") else None
+    reference = _gs1_scan(raw, symbology, GS1Message.parse("00" + digits).element_strings)
+    assert parse_scan(raw) == reference
+
+
 def test_bare_18_digits_with_bad_check_digit_is_just_a_plain_code():
     scan = parse_scan(BAD_SSCC)
     assert (scan.kind, scan.sscc, scan.error) == ("plain", None, None)
