@@ -27,6 +27,20 @@ def test_failed_logins_are_throttled_per_address(demo, auth):
     assert auth.login("dock").status_code == 429
 
 
+def test_every_view_with_a_limit_is_one_the_limiter_checks(app):
+    """The limiter skips requests outside THROTTLED_ENDPOINTS: a limit put on another view
+    would never be checked, so this names them all."""
+    from flask_limiter.util import get_qualified_name
+
+    from receiving_app.security import THROTTLED_ENDPOINTS, limiter
+
+    limited = set(limiter.limit_manager._decorated_limits)
+    assert limited, "no limits found: the limiter's bookkeeping has moved"
+    endpoints = {endpoint for endpoint, view in app.view_functions.items()
+                 if get_qualified_name(view) in limited}
+    assert endpoints == THROTTLED_ENDPOINTS
+
+
 def test_successful_logins_do_not_count_against_the_limit(demo, auth, client):
     demo.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
     for _ in range(4):
