@@ -35,16 +35,7 @@ def insert_rows(table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence
     processors = [_memoised(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in names]
     values = _processed(rows, tuple(constants), processors)
-    quote = dialect.identifier_preparer.quote
-    column_list = ", ".join(quote(name) for name in names)
-    table_name = dialect.identifier_preparer.format_table(table)
-    if dialect.name == "postgresql":
-        statement = f"COPY {table_name} ({column_list}) FROM STDIN"
-    elif dialect.paramstyle == "qmark":  # SQLite
-        placeholders = ", ".join("?" for _ in names)
-        statement = f"INSERT INTO {table_name} ({column_list}) VALUES ({placeholders})"
-    else:
-        raise NotImplementedError(f"bulk inserts on {dialect.name}")
+    statement = _statement(table, names, dialect)
     # The driver's own cursor, in the transaction the session's connection has begun.
     cursor = connection.connection.cursor()
     try:
@@ -57,10 +48,29 @@ def insert_rows(table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence
     except dialect.loaded_dbapi.Error as error:
         # as SQLAlchemy would raise it: IntegrityError for a broken constraint, and so on
         raise sa.exc.DBAPIError.instance(
-            statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+            statement if isinstance(statement, str) else statement.as_string(cursor),
+            None, error, dialect.loaded_dbapi.Error, dialect=dialect,
         ) from error
     finally:
         cursor.close()
+
+
+def _statement(table: sa.Table, names: list[str], dialect):
+    """COPY ... FROM STDIN for PostgreSQL (composed by psycopg), else the INSERT for the
+    driver's executemany."""
+    if dialect.name == "postgresql":
+        from psycopg import sql
+
+        return sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
+    if dialect.paramstyle != "qmark":
+        raise NotImplementedError(f"bulk inserts on {dialect.name}")
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    placeholders = ", ".join("?" for _ in names)
+    # The names are the table's own columns, quoted by the dialect; the values are bound.
+    return (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # nosec B608
+            f"({columns}) VALUES ({placeholders})")
 
 
 def _memoised(processor):
