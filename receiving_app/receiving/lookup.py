@@ -14,7 +14,7 @@ def find_carton(asn: Asn, scan: Scan, *, lock: bool = False) -> Carton | None:
     """The ASN's carton whose label (or SSCC) the scan carries, in any scanned form."""
     if not (keys := scan.carton_keys()):
         return None
-    query = _carton_query(Carton, bool(scan.sscc), lock)
+    query = _carton_query(False, bool(scan.sscc), lock)
     return db.session.scalars(query, _carton_params(asn, scan, keys)).first()
 
 
@@ -22,16 +22,14 @@ def find_carton_row(asn: Asn, scan: Scan, *, lock: bool = False) -> Row | None:
     """find_carton as a plain row (id, label, status), for the carton-count scan."""
     if not (keys := scan.carton_keys()):
         return None
-    query = _carton_query(_CARTON_ROW, bool(scan.sscc), lock)
+    query = _carton_query(True, bool(scan.sscc), lock)
     return run(query, _carton_params(asn, scan, keys)).first()
 
 
-_CARTON_ROW = (Carton.id, Carton.label, Carton.status)
-
-
 @cache
-def _carton_query(columns, by_sscc: bool, lock: bool):
-    """Built once per shape: building it anew was a tenth of a scan (docs/benchmarks.md)."""
+def _carton_query(as_row: bool, by_sscc: bool, lock: bool):
+    """Built once per shape: building the union anew on every scan cost about as much as
+    running it (docs/benchmarks.md)."""
     asn_id = sa.bindparam("asn_id")
     # Each form is looked up through its own index: "asn AND (label IN ... OR sscc = ...)"
     # made SQLite walk every carton of the ASN, a cost that grew with the ASN's size.
@@ -40,7 +38,7 @@ def _carton_query(columns, by_sscc: bool, lock: bool):
     if by_sscc:
         matches = sa.union_all(matches, sa.select(Carton.id).where(
             Carton.asn_id == asn_id, Carton.sscc == sa.bindparam("sscc")))
-    columns = columns if isinstance(columns, tuple) else (columns,)
+    columns = (Carton.id, Carton.label, Carton.status) if as_row else (Carton,)
     query = sa.select(*columns).where(Carton.id.in_(matches)).order_by(Carton.id).limit(1)
     return query.with_for_update() if lock else query
 
