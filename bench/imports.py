@@ -132,7 +132,8 @@ def core_floor(payload: dict) -> float:
     start = time.perf_counter()
     asn_id = db.session.execute(sa.insert(Asn).returning(Asn.id), {
         "number": payload["number"], "seller_id": acme.id, "warehouse_id": warehouse_id,
-        "sample_seed": 1, "submitted_at": utcnow()}).scalar_one()
+        "sample_seed": 1, "submitted_at": utcnow(),
+        "carton_count": len(payload["cartons"])}).scalar_one()
     carton_ids = dict((label, carton_id) for carton_id, label in db.session.execute(
         sa.insert(Carton).returning(Carton.id, Carton.label, sort_by_parameter_order=True),
         # the labels are bare SSCCs, so the SSCC column holds the label, as the door stores it

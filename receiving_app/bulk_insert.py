@@ -21,6 +21,7 @@ def insert_rows(table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence
     database's own (server defaults, ids); a column with a Python function as its
     default must be given, as the function would be called once per row.
     """
+    db.session.flush()  # rows may refer to what the caller added through the ORM
     connection = db.session.connection()
     dialect = connection.dialect
     names = list(columns)
@@ -34,7 +35,7 @@ def insert_rows(table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence
         constants.append(column.default.arg)
     processors = [_memoised(table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
                   for name in names]
-    values = _processed(rows, tuple(constants), processors)
+    values = _processed(rows, len(columns), tuple(constants), processors)
     statement = _statement(table, names, dialect)
     # The driver's own cursor, in the transaction the session's connection has begun.
     cursor = connection.connection.cursor()
@@ -62,7 +63,8 @@ def _statement(table: sa.Table, names: list[str], dialect):
         from psycopg import sql
 
         return sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
+            sql.Identifier(*filter(None, (table.schema, table.name))),
+            sql.SQL(", ").join(map(sql.Identifier, names)))
     if dialect.paramstyle != "qmark":
         raise NotImplementedError(f"bulk inserts on {dialect.name}")
     quote = dialect.identifier_preparer.quote
@@ -81,10 +83,12 @@ def _memoised(processor):
     seen: dict = {}
 
     def process(value):
+        # by type too: 1, 1.0 and True are equal keys, and may not be stored alike
+        key = (type(value), value)
         try:
-            return seen[value]
+            return seen[key]
         except KeyError:
-            seen[value] = result = processor(value)
+            seen[key] = result = processor(value)
             return result
         except TypeError:  # unhashable (JSON): process every time
             return processor(value)
@@ -92,9 +96,11 @@ def _memoised(processor):
     return process
 
 
-def _processed(rows, constants: tuple, processors: list):
+def _processed(rows, width: int, constants: tuple, processors: list):
     active = [(index, process) for index, process in enumerate(processors) if process]
     for row in rows:
+        if len(row) != width:  # values would shift into the wrong columns
+            raise ValueError(f"a row of {len(row)} values for {width} columns")
         row = [*row, *constants]
         for index, process in active:
             row[index] = process(row[index])

@@ -39,11 +39,12 @@ def lock_asn(asn: Asn, *, shared: bool = False, status_only: bool = False) -> As
     expired by the last commit (expire_on_commit, checked): the ASN in hand is current,
     and reading it again was a statement on every scan.
     """
+    shared = shared or status_only
     session = db.session()
     if asn in session and session.expire_on_commit and \
             session.get_bind().dialect.name == "sqlite":
         return asn
-    if status_only:
+    if status_only and asn in session:
         set_committed_value(asn, "status", run(_LOCK_STATUS, {"asn_id": asn.id}).scalar_one())
         return asn
     return db.session.get(Asn, asn.id, with_for_update={"read": shared}, populate_existing=True)

@@ -136,3 +136,29 @@ def test_a_later_asn_adds_new_barcodes_to_a_known_sku_and_keeps_its_old_ones(dem
         .join(Carton, CartonContent.carton_id == Carton.id)
         .where(Carton.asn_id == second.id).order_by(CartonContent.id)).all()
     assert contents == [(skus[0].id, 1), (sku_id("ACME-MUG-01"), 3)]
+
+
+def test_a_row_of_the_wrong_width_is_refused_not_shifted_into_other_columns(demo):
+    asn_id = submit("BULK-4").id
+    with pytest.raises(ValueError, match="3 values for 2 columns"):
+        insert_rows(Carton.__table__, ("asn_id", "label"), [(asn_id, "C98", "extra")])
+    db.session.rollback()
+    assert db.session.scalar(
+        sa.select(sa.func.count(Carton.id)).where(Carton.asn_id == asn_id)) == 10
+
+
+def test_equal_values_of_different_types_are_stored_each_as_itself(demo):
+    """The bind processors' answers are remembered per value: 1 and True are equal keys,
+    and JSON stores them differently."""
+    from receiving_app.models import ScanEvent, utcnow
+
+    dock_id = user("dock").id
+    now = utcnow()
+    insert_rows(ScanEvent.__table__, ("user_id", "step", "raw_code", "outcome", "response",
+                                      "parsed", "server_time", "idempotency_key"),
+                [(dock_id, "receive", "X", "received", True, {}, now, "k-true"),
+                 (dock_id, "receive", "X", "received", 1, {}, now, "k-one")])
+    stored = dict(db.session.execute(sa.select(ScanEvent.idempotency_key, ScanEvent.response)
+                                     .where(ScanEvent.raw_code == "X")).all())
+    assert stored == {"k-true": True, "k-one": 1}
+    assert type(stored["k-true"]) is bool and type(stored["k-one"]) is int
