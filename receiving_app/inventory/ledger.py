@@ -114,4 +114,3 @@ def balances_for(**filters) -> list[Balance]:
     """Balances matching column filters, e.g. balances_for(sku_id=3, bucket=Bucket.ON_HAND)."""
     query = sa.select(Balance).filter_by(**filters).order_by(Balance.id)
     return list(db.session.scalars(query))
-

@@ -17,7 +17,7 @@ from .errors import Conflict, InvalidInput, NotFound, StorageFailed, WrongStep
 from .lookup import find_carton, find_sku
 from .sla import due_at
 from .states import check_step
-from .stock import asn_balances, carton_balances, move, warehouse_location
+from .stock import asn_balances, carton_balances, move, warehouse_location_id
 
 # Kinds whose quantities come from counting an opened carton; a recount can settle them.
 COUNT_KINDS = frozenset({ExceptionKind.SHORT, ExceptionKind.OVER, ExceptionKind.WRONG_SKU,
@@ -304,7 +304,7 @@ def _post_resolution(exception: ReceivingException, resolution: ResolutionKind,
                         reason=f"{kind.value}_{resolution.value}", user=user, carton=carton,
                         exception_id=exception.id, source=None, target=_position(asn, carton))
     elif kind is ExceptionKind.DAMAGED and carton and exception.sku_id and exception.found_qty:
-        quarantine = warehouse_location(asn, LocationKind.QUARANTINE)
+        quarantine = warehouse_location_id(asn, LocationKind.QUARANTINE)
         postings = move(asn, sku_id=exception.sku_id, qty=exception.found_qty,
                         reason=f"damaged_{resolution.value}", user=user, carton=carton,
                         exception_id=exception.id, source=_position(asn, carton),
@@ -326,7 +326,7 @@ def _position(asn: Asn, carton: Carton):
         bucket = (Bucket.QUARANTINE if carton.location.kind is LocationKind.QUARANTINE
                   else Bucket.ON_HAND)
         return bucket, carton.location
-    return Bucket.RECEIVING, warehouse_location(asn, LocationKind.DOCK)
+    return Bucket.RECEIVING, warehouse_location_id(asn, LocationKind.DOCK)
 
 
 def _check_not_negative(carton: Carton | None, postings) -> None:

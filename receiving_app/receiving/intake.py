@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..barcodes import gs1_check_digit, parse_scan
-from ..extensions import db
 from ..bulk_insert import insert_rows
 from ..database import run
+from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
     Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,

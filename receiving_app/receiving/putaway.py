@@ -15,7 +15,7 @@ from .exceptions import unresolved_for_carton
 from .lookup import find_carton, find_location
 from .scans import ScanResult, record_scan, replayed
 from .states import check_step
-from .stock import carton_balances, move, warehouse_location
+from .stock import carton_balances, move, warehouse_location_id
 
 
 def carton_for_putaway(asn: Asn, raw_code: str, *, lock: bool = False) -> Carton:
@@ -81,7 +81,7 @@ def put_away(
     if location.kind is LocationKind.DOCK:
         raise WrongStep(f"{location.barcode} is a dock door; scan a storage location.")
     bucket = Bucket.QUARANTINE if location.kind is LocationKind.QUARANTINE else Bucket.ON_HAND
-    dock = warehouse_location(asn, LocationKind.DOCK)
+    dock = warehouse_location_id(asn, LocationKind.DOCK)
     postings = []
     for sku_id, qty in sorted(carton_balances(carton, Bucket.RECEIVING).items()):
         postings += move(asn, sku_id=sku_id, qty=qty, reason="put_away", user=user,
