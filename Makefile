@@ -6,7 +6,7 @@ PORT    ?= 5000
 APP_ENV ?= development
 export APP_ENV
 
-.PHONY: run test browser bench clean
+.PHONY: run test test-fast browser bench clean
 .PHONY: translations security
 
 $(VENV)/.installed: requirements.txt
@@ -22,6 +22,10 @@ run: $(VENV)/.installed translations
 
 test: $(VENV)/.installed browser translations
 	$(PY) -m pytest
+
+# The inner loop: SQLite only, no browser (about 1.5 minutes).
+test-fast: $(VENV)/.installed translations
+	env -u TEST_DATABASE_URL $(PY) -m pytest -m "not browser"
 
 # The browser tests drive Debian's Chromium; install it when missing and we may.
 browser:

@@ -1,5 +1,10 @@
-"""Fixtures: a fresh database per test, on SQLite always and on PostgreSQL when
-TEST_DATABASE_URL is set; a client, a CLI runner, and helpers to log in and call the API."""
+"""Fixtures: a fresh database per test, on SQLite always and, for the tests marked
+`both_databases`, on PostgreSQL too when TEST_DATABASE_URL is set; a client, a CLI runner,
+and helpers to log in and call the API.
+
+Speed: the migrated database, and the one seeded with the demo data, are built once per run
+and copied for every test (SQLite); passwords hash with a cheap scrypt (TestConfig).
+"""
 import os
 import shutil
 from pathlib import Path
@@ -14,13 +19,22 @@ from receiving_app import create_app
 from receiving_app.extensions import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgres", marks=[
-        pytest.mark.postgres,
-        pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"),
-    ]),
-]
+POSTGRES = pytest.param("postgres", marks=[
+    pytest.mark.postgres,
+    pytest.mark.skipif(not POSTGRES_URL, reason="TEST_DATABASE_URL not set"),
+])
+
+
+def pytest_generate_tests(metafunc):
+    """Every database test runs on SQLite; those marked `both_databases` (what PostgreSQL can
+    change: concurrency, locking, migrations, the ledger, bulk inserts, reports and a sample
+    of the web doors) run on PostgreSQL as well."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = ["sqlite"]
+    if metafunc.definition.get_closest_marker("both_databases"):
+        backends.append(POSTGRES)
+    metafunc.parametrize("backend", backends, indirect=True)
 
 
 class RequestClient(FlaskClient):
@@ -66,6 +80,23 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> Path:
+    """The migrated SQLite database with the demo data, seeded once and copied per test."""
+    from receiving_app.demo import seed_demo
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    path = folder / "demo.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", folder)
+    with app.app_context():
+        seed_demo()
+        db.session.remove()
+        db.engine.dispose()
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
 def postgres_migrated(tmp_path_factory) -> str:
     """The PostgreSQL test database, emptied and migrated once per run."""
     uri = database_url(POSTGRES_URL, Path("."))
@@ -85,7 +116,7 @@ def _truncate_postgres(app) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def backend(request) -> str:
     return request.param
 
@@ -93,8 +124,10 @@ def backend(request) -> str:
 @pytest.fixture
 def database_uri(backend, request, tmp_path) -> str:
     if backend == "sqlite":
+        # A test that asks for the demo data gets a copy of the database already seeded.
+        template = "sqlite_demo_template" if "demo" in request.fixturenames else "sqlite_template"
         path = tmp_path / "test.sqlite"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(request.getfixturevalue(template), path)
         return f"sqlite:///{path}"
     return request.getfixturevalue("postgres_migrated")
 
@@ -103,13 +136,12 @@ def database_uri(backend, request, tmp_path) -> str:
 def app(database_uri, backend, tmp_path):
     app = make_app(database_uri, tmp_path)
     if backend == "postgres":
+        # Emptied before each test, not after: the next test would only empty it again.
         _truncate_postgres(app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
-    if backend == "postgres":
-        _truncate_postgres(app)
 
 
 @pytest.fixture
@@ -123,12 +155,16 @@ def runner(app):
 
 
 @pytest.fixture
-def demo(app):
-    """The demo data of `flask seed-demo`: LAX1, ACME, NOVA, two ASNs, a user per role."""
-    from receiving_app.demo import seed_demo
+def demo(app, backend):
+    """The demo data of `flask seed-demo`: LAX1, ACME, NOVA, two ASNs, a user per role.
 
-    seed_demo()
-    db.session.remove()
+    On SQLite the database was copied from the seeded template; PostgreSQL seeds it here.
+    """
+    if backend == "postgres":
+        from receiving_app.demo import seed_demo
+
+        seed_demo()
+        db.session.remove()
     return app
 
 

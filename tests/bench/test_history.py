@@ -1,4 +1,5 @@
 """Generated history for the growth benchmark: closed receipts whose books balance."""
+import pytest
 import sqlalchemy as sa
 
 from bench.data import HISTORY_PREFIX, grow_history
@@ -8,6 +9,8 @@ from receiving_app.models import (
 )
 from tests.support.builders import arrived, counted, submit
 from tests.support.ledger import assert_ledger_balanced, bucket_total
+
+pytestmark = pytest.mark.both_databases
 
 
 def count(column) -> int:

@@ -1,4 +1,5 @@
 """The import benchmark: both doors save the ASN, and the floor writes the same rows."""
+import pytest
 import sqlalchemy as sa
 
 from bench.data import Target
@@ -7,6 +8,8 @@ from bench.runner import app_paths
 from receiving_app.extensions import db
 from receiving_app.models import Asn, Carton, CartonContent, Movement
 from tests.support.ledger import assert_ledger_balanced
+
+pytestmark = pytest.mark.both_databases
 
 
 def rows_of(number: str) -> tuple[int, int, int]:

@@ -10,6 +10,8 @@ from receiving_app.models import Asn, Bucket, ScanEvent
 from tests.support.builders import arrived, user
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
 
+pytestmark = pytest.mark.both_databases
+
 THREADS = 8
 REQUESTS = 200
 

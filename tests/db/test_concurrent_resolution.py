@@ -14,6 +14,8 @@ from receiving_app.models import (
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
 from tests.support.review import another_supervisor, open_short
 
+pytestmark = pytest.mark.both_databases
+
 SUPERVISORS = 8
 
 

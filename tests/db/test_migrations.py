@@ -1,9 +1,12 @@
 """The Alembic revisions build exactly the schema the models describe, on both databases."""
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from receiving_app.extensions import db
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_migrations_build_the_schema_the_models_describe(app):

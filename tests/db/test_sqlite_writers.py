@@ -7,6 +7,8 @@ import sqlalchemy as sa
 
 from receiving_app.extensions import db
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def sqlite_engine(app, backend):

@@ -15,6 +15,8 @@ from receiving_app.receiving.summary import asn_cartons
 from tests.support.builders import submit, user
 from tests.support.ledger import assert_ledger_balanced
 
+pytestmark = pytest.mark.both_databases
+
 SSCC = "006141410000000012"  # a GS1 carton label with a good check digit
 
 

@@ -19,6 +19,8 @@ from receiving_app.receiving.sampling import choose_sample, sample_size
 from tests.support.builders import arrived, counted, photographed, submit, user, warehouse
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced, bucket_total
 
+pytestmark = pytest.mark.both_databases
+
 
 def exceptions_of(asn, kind=None):
     query = sa.select(ReceivingException).where(ReceivingException.asn_id == asn.id)

@@ -13,6 +13,8 @@ from receiving_app.receiving.reports import (
 from tests.support.builders import submit, user
 from tests.support.review import closed_receipt_at, resolved_exception
 
+pytestmark = pytest.mark.both_databases
+
 MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 

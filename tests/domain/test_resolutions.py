@@ -15,6 +15,8 @@ from tests.support.ledger import (
     asn_bucket_total, assert_ledger_balanced, bucket_total, movement_count,
 )
 
+pytestmark = pytest.mark.both_databases
+
 
 def one_carton(qty=10, sku="ACME-MUG-01"):
     asn = submit("R-1", {"C1": {sku: qty}})

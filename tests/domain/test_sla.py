@@ -14,6 +14,8 @@ from receiving_app.receiving.sla import (
 )
 from tests.support.builders import arrived, submit, user, warehouse
 
+pytestmark = pytest.mark.both_databases
+
 LA = ZoneInfo("America/Los_Angeles")
 
 

@@ -29,6 +29,8 @@ from receiving_app.webhooks.urls import resolve_target
 from tests.support.builders import arrived, counted, photographed, submit, user
 from tests.support.webhooks import receivers  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -18,6 +18,8 @@ from receiving_app.models import (
 from receiving_app.receiving import raise_exception, submit_asn
 from tests.support.builders import arrived, counted, photographed, user
 
+pytestmark = pytest.mark.both_databases
+
 ROLE_OF_BLUEPRINT = {"dock": "dock", "review": "review", "seller": "seller", "admin": "admin"}
 OBJECT_PARAMS = {"number", "label", "exception_id", "public_id", "endpoint_id", "code"}
 SKIP = {"static"}

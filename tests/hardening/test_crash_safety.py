@@ -26,6 +26,8 @@ from receiving_app.receiving import raise_exception
 from tests.support.builders import arrived, jpeg_bytes, submit, user
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
 
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

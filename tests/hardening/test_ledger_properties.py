@@ -31,6 +31,8 @@ from receiving_app.receiving import (
 from receiving_app.receiving.exceptions import reverse_resolution
 from tests.support.builders import photographed
 
+pytestmark = pytest.mark.both_databases
+
 EXAMPLES = int(os.environ.get("LEDGER_EXAMPLES", "200" if os.environ.get("CI") else "25"))
 SKUS = ["P-MUG", "P-LID", "P-WATCH"]
 STORAGE = ["S-01", "S-02", "S-03", "Q-01"]

@@ -1,9 +1,12 @@
 """flask inventory rebuild: balances recomputed from the ledger."""
+import pytest
 import sqlalchemy as sa
 
 from receiving_app.extensions import db
 from receiving_app.models import Balance, Bucket
 from tests.support.ledger import assert_ledger_balanced
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_rebuild_check_finds_no_difference_on_an_honest_ledger(demo, runner):

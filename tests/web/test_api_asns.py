@@ -1,9 +1,12 @@
 """The /api/v1 contract for ASNs and inventory: 201, 409, 422, token auth, tenant scoping."""
+import pytest
 import sqlalchemy as sa
 
 from receiving_app.extensions import db
 from receiving_app.models import ApiToken, Asn, Bucket
 from tests.support.ledger import assert_ledger_balanced, bucket_total, movement_count
+
+pytestmark = pytest.mark.both_databases
 
 
 def asn_payload(number="ERP-1", **extra):

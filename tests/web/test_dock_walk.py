@@ -3,6 +3,7 @@ with the ledger checked after each step."""
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from receiving_app.extensions import db
@@ -11,6 +12,8 @@ from receiving_app.models import (
 )
 from tests.support.builders import jpeg_bytes
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced, bucket_total
+
+pytestmark = pytest.mark.both_databases
 
 HTMX = {"HX-Request": "true"}
 

@@ -7,6 +7,8 @@ import pytest
 from receiving_app.models import ExceptionKind, ResolutionKind
 from tests.support.review import closed_receipt_at, resolved_exception
 
+pytestmark = pytest.mark.both_databases
+
 MARCH = "from=2026-03-01&to=2026-03-31"
 
 
