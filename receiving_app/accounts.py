@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .errors import InvalidInput
 from .extensions import db
 from .models import ApiToken, Role, Seller, User, Warehouse, utcnow
-from .receiving.errors import InvalidInput
 
 MAX_PASSWORD_LENGTH = 1024
 MIN_PASSWORD_LENGTH = 8

@@ -3,9 +3,9 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 
+from .errors import DomainError
 from .extensions import db
 from .models import Role, User
-from .receiving.errors import DomainError
 
 
 def register_commands(app: Flask) -> None:

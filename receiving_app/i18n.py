@@ -11,11 +11,11 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import LazyString, get_locale, lazy_gettext as _l
 from flask_login import current_user
 
+from .errors import InvalidInput
 from .extensions import babel, db
 from .models import (
     AsnStatus, CartonStatus, ExceptionKind, ExceptionState, ResolutionKind, User,
 )
-from .receiving.errors import InvalidInput
 
 DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES = ("en", "zh_Hans")

@@ -4,7 +4,6 @@ Each use case is one function and one transaction; wrong steps raise domain erro
 """
 from .closing import cancel_asn, close_receipt
 from .counting import arrive_asn, complete_count, receive_carton
-from .errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, WrongStep
 from .exceptions import attach_photo, raise_exception, resolve_exception, reverse_resolution
 from .inspection import count_units, inspect_carton
 from .intake import submit_asn, submit_asns, validate_asns
@@ -13,8 +12,7 @@ from .queries import find_asn, list_asns
 from .scans import ScanResult
 
 __all__ = [
-    "Conflict", "DomainError", "Forbidden", "InvalidInput", "NotFound", "ScanResult",
-    "WrongStep", "arrive_asn", "attach_photo", "cancel_asn", "carton_for_putaway",
+    "ScanResult", "arrive_asn", "attach_photo", "cancel_asn", "carton_for_putaway",
     "close_receipt", "complete_count", "count_units", "find_asn", "inspect_carton",
     "list_asns", "put_away", "raise_exception", "receive_carton", "resolve_exception", "reverse_resolution",
     "submit_asn", "submit_asns", "suggest_location", "validate_asns",

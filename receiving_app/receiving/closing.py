@@ -1,12 +1,12 @@
 """Closing a receipt, and cancelling an ASN that never arrived."""
 import sqlalchemy as sa
 
+from ..errors import Conflict, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
 from ..webhooks.events import emit_asn_event
 from .counting import lock_asn
-from .errors import Conflict, WrongStep
 from .exceptions import UNRESOLVED
 from .states import advance, check_step
 from .stock import asn_balances, move

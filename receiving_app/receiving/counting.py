@@ -7,6 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..barcodes import parse_scan
 from ..database import run
+from ..errors import InvalidInput
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import (
@@ -14,7 +15,6 @@ from ..models import (
     ReceivingException, User, utcnow,
 )
 from ..webhooks.events import emit_asn_event
-from .errors import InvalidInput
 from .exceptions import new_exception
 from .lookup import find_carton_row
 from .sampling import choose_sample, sample_size

@@ -9,13 +9,13 @@ the seller says are there were not found (a correction is a separate adjustment)
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ..errors import Conflict, InvalidInput, NotFound, WrongStep
 from ..extensions import db
 from ..models import (
     Asn, AsnStatus, ExceptionKind, ExceptionState, ReceivingException, Sku, User, utcnow,
 )
 from ..webhooks.events import emit_exception_event
 from .counting import lock_asn
-from .errors import Conflict, InvalidInput, NotFound, WrongStep
 from .exceptions import UNRESOLVED, new_exception
 from .summary import asn_lines
 

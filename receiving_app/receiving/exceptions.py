@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..barcodes import parse_scan
+from ..errors import Conflict, InvalidInput, NotFound, StorageFailed, WrongStep
 from ..evidence import PhotoStorage, ingest_photo
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
@@ -13,7 +14,6 @@ from ..models import (
     Movement, Photo, ReceivingException, Resolution, ResolutionKind, Sku, User, utcnow,
 )
 from ..webhooks.events import emit_exception_event
-from .errors import Conflict, InvalidInput, NotFound, StorageFailed, WrongStep
 from .lookup import find_carton, find_sku
 from .sla import due_at
 from .states import check_step

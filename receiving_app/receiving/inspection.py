@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..barcodes import parse_scan
+from ..errors import InvalidInput, NotFound, WrongStep
 from ..extensions import db
 from ..models import (
     Asn, Carton, CartonContent, CartonStatus, ExceptionKind, ExceptionState, Resolution,
@@ -12,7 +13,6 @@ from ..models import (
 )
 from ..webhooks.events import emit_exception_event
 from .counting import finish_stages, lock_asn
-from .errors import InvalidInput, NotFound, WrongStep
 from .exceptions import COUNT_KINDS, new_exception, unresolved_for_carton
 from .lookup import find_carton, find_sku
 from .scans import ScanResult, record_scan, replayed

@@ -11,13 +11,13 @@ from sqlalchemy.orm import selectinload
 from ..barcodes import gs1_check_digit, parse_scan
 from ..bulk_insert import insert_rows
 from ..database import run
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
     Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,
     Warehouse,
 )
-from .errors import Conflict, InvalidInput
 
 NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 MAX_QTY = 1_000_000

@@ -4,13 +4,13 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..barcodes import parse_scan
+from ..errors import Conflict, NotFound, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import (
     Asn, Balance, Bucket, Carton, CartonStatus, Location, LocationKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .errors import Conflict, NotFound, WrongStep
 from .exceptions import unresolved_for_carton
 from .lookup import find_carton, find_location
 from .scans import ScanResult, record_scan, replayed

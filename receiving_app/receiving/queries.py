@@ -3,9 +3,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..access import scope_asns
+from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import Asn, AsnStatus, Seller, User
-from .errors import InvalidInput, NotFound
 
 OPEN_STATUSES = (
     AsnStatus.SUBMITTED, AsnStatus.ARRIVED, AsnStatus.COUNTED, AsnStatus.INSPECTED,

@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ..access import scope_asns
+from ..errors import InvalidInput
 from ..extensions import db
 from ..models import (
     Asn, AsnStatus, Carton, ExceptionKind, ReceivingException, Resolution, ResolutionKind,
     Seller, User, Warehouse,
 )
-from .errors import InvalidInput
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..barcodes import Scan
 from ..database import run
+from ..errors import Conflict
 from ..extensions import db
 from ..models import Asn, Carton, Location, ScanEvent, User
-from .errors import Conflict
 
 MAX_KEY_LENGTH = 64
 

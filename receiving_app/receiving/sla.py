@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 
 from ..access import scope_asns
+from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
-from .errors import InvalidInput
 from .queries import OPEN_STATUSES
 
 # The SLA policy's targets, in hours, as the admin's form and the API name them.

@@ -1,6 +1,6 @@
 """The ASN state machine, in one table."""
+from ..errors import WrongStep
 from ..models import Asn, AsnStatus
-from .errors import WrongStep
 
 # step name -> (the statuses it may happen in, the status it leads to or None to stay)
 TRANSITIONS: dict[str, tuple[frozenset[AsnStatus], AsnStatus | None]] = {

@@ -5,10 +5,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from ..database import run
+from ..errors import Conflict
 from ..extensions import db
 from ..inventory.ledger import Posting
 from ..models import Asn, Bucket, Carton, Location, LocationKind, Movement, User
-from .errors import Conflict
 
 
 def warehouse_location_id(asn: Asn, kind: LocationKind) -> int:

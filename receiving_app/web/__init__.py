@@ -3,9 +3,9 @@ from flask import Flask, render_template
 from flask_login import current_user
 
 from ..access import can
+from ..errors import DomainError
 from ..extensions import db, login_manager
 from ..models import User
-from ..receiving.errors import DomainError
 
 
 def register_web(app: Flask) -> None:

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..access import scope_webhook_endpoints
+from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models import User, WebhookDelivery, WebhookEndpoint
-from ..receiving.errors import Conflict, InvalidInput, NotFound
 from .urls import UnsafeUrl, check_url
 
 MAX_ACTIVE_ENDPOINTS = 5

@@ -75,7 +75,8 @@ def test_a_scan_holding_a_stale_asn_is_refused_once_another_session_ended_the_co
     """The carton count checks the ASN's status under its lock, not the copy it loaded."""
     from sqlalchemy.orm import Session
 
-    from receiving_app.receiving import WrongStep, complete_count, receive_carton
+    from receiving_app.errors import WrongStep
+    from receiving_app.receiving import complete_count, receive_carton
     from receiving_app.models import CartonStatus, User
 
     asn_id, _token = arrived_asn

@@ -4,15 +4,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from receiving_app.errors import Conflict, InvalidInput, NotFound, WrongStep
 from receiving_app.extensions import db
 from receiving_app.models import (
     Asn, AsnStatus, Bucket, CartonStatus, ExceptionKind, ExceptionState, ReceivingException,
     ScanEvent, SamplingPolicy, Seller,
 )
 from receiving_app.receiving import (
-    Conflict, InvalidInput, NotFound, WrongStep, arrive_asn, close_receipt, complete_count,
-    count_units, inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
-    suggest_location,
+    arrive_asn, close_receipt, complete_count, count_units, inspect_carton, put_away,
+    raise_exception, receive_carton, resolve_exception, suggest_location,
 )
 from receiving_app.receiving.counting import carton_progress
 from receiving_app.receiving.sampling import choose_sample, sample_size

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from receiving_app.accounts import create_user
+from receiving_app.errors import InvalidInput
 from receiving_app.extensions import db
 from receiving_app.models import ExceptionKind, ResolutionKind, Role, Warehouse
-from receiving_app.receiving import InvalidInput
 from receiving_app.receiving.reports import (
     Period, dock_to_stock, parse_period, percentile, report_csv,
 )

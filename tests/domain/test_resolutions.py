@@ -2,12 +2,13 @@
 import pytest
 import sqlalchemy as sa
 
+from receiving_app.errors import WrongStep
 from receiving_app.extensions import db
 from receiving_app.models import (
     AsnStatus, Bucket, ExceptionKind, ExceptionState, ReceivingException, ResolutionKind,
 )
 from receiving_app.receiving import (
-    WrongStep, close_receipt, inspect_carton, put_away, resolve_exception,
+    close_receipt, inspect_carton, put_away, resolve_exception,
 )
 from receiving_app.receiving.exceptions import reverse_resolution
 from tests.support.builders import counted, photographed, submit, user

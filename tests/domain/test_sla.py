@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from receiving_app.errors import InvalidInput
 from receiving_app.extensions import db
 from receiving_app.models import AsnStatus, ExceptionState, ReceivingException, Warehouse
-from receiving_app.receiving import InvalidInput, raise_exception
+from receiving_app.receiving import raise_exception
 from receiving_app.receiving.sla import (
     due_at, sla_board, sla_clock, update_sla_policy, working_hours_between,
 )

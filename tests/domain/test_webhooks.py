@@ -13,12 +13,13 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from receiving_app.errors import Conflict, InvalidInput, NotFound
 from receiving_app.extensions import db
 from receiving_app.models import (
     Asn, AsnStatus, OutboxEvent, ReceivingException, WebhookDelivery, utcnow,
 )
 from receiving_app.receiving import (
-    Conflict, InvalidInput, NotFound, close_receipt, inspect_carton, put_away, raise_exception, resolve_exception,
+    close_receipt, inspect_carton, put_away, raise_exception, resolve_exception,
 )
 from receiving_app.receiving.disputes import dispute_line
 from receiving_app.webhooks import (

@@ -17,6 +17,7 @@ from hypothesis.stateful import (
     Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test,
 )
 
+from receiving_app.errors import DomainError
 from receiving_app.extensions import db
 from receiving_app.inventory.queries import inventory_report
 from receiving_app.inventory.reconcile import ledger_differences
@@ -25,8 +26,8 @@ from receiving_app.models import (
     ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse,
 )
 from receiving_app.receiving import (
-    DomainError, arrive_asn, cancel_asn, close_receipt, complete_count, inspect_carton,
-    put_away, raise_exception, receive_carton, resolve_exception, submit_asn,
+    arrive_asn, cancel_asn, close_receipt, complete_count, inspect_carton, put_away,
+    raise_exception, receive_carton, resolve_exception, submit_asn,
 )
 from receiving_app.receiving.exceptions import reverse_resolution
 from tests.support.builders import photographed

@@ -2,9 +2,9 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Warehouse
-from ...receiving import InvalidInput
 from ...receiving.sla import (
     MAX_POLICY_HOURS, POLICY_HOURS, time_zones, update_sla_policy, working_weekdays,
 )

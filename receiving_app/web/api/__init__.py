@@ -4,8 +4,8 @@ from werkzeug.exceptions import HTTPException
 
 from ...accounts import user_for_token
 from ...access import can
+from ...errors import DomainError, Forbidden, InvalidInput
 from ...extensions import csrf
-from ...receiving.errors import DomainError, Forbidden, InvalidInput
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # No cookies are honoured here, only the Authorization header, so there is no CSRF to guard.

@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 
 from ...access import scope_exceptions
+from ...errors import InvalidInput, NotFound
 from ...evidence import PhotoRefused, PhotoStorage
 from ...extensions import db
 from ...models import ExceptionKind, ExceptionState, ReceivingException, Role
 from ...receiving import (
-    InvalidInput, NotFound, arrive_asn, attach_photo, cancel_asn, close_receipt,
-    complete_count, find_asn, inspect_carton, put_away, raise_exception, receive_carton,
-    resolve_exception,
+    arrive_asn, attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
+    inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
 )
 from ...receiving.exceptions import reverse_resolution
 from . import bp, error_response, json_body, require_action

@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ...accounts import authenticate, change_password, end_all_sessions
-from ...receiving.errors import DomainError
+from ...errors import DomainError
 from ...security import failed_login, limiter, login_account_key
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

@@ -14,13 +14,14 @@ from flask_login import current_user
 
 from ...access import scope_exceptions
 from ...barcodes import parse_scan
+from ...errors import DomainError
 from ...evidence import PhotoRefused, PhotoStorage
 from ...extensions import db
 from ...models import AsnStatus, CartonStatus, ExceptionState, ReceivingException, Role
 from ...receiving import (
-    DomainError, ScanResult, arrive_asn, attach_photo, carton_for_putaway, close_receipt,
-    complete_count, count_units, find_asn, inspect_carton, list_asns, put_away,
-    raise_exception, receive_carton, suggest_location,
+    ScanResult, arrive_asn, attach_photo, carton_for_putaway, close_receipt, complete_count,
+    count_units, find_asn, inspect_carton, list_asns, put_away, raise_exception,
+    receive_carton, suggest_location,
 )
 from ...receiving.counting import carton_progress
 from ...receiving.exceptions import HAND_RAISED

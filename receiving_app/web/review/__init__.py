@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.exceptions import NotFound as PageNotFound
 
-from ...receiving import InvalidInput, NotFound
+from ...errors import InvalidInput, NotFound
 from .formatting import TEMPLATE_HELPERS
 
 bp = Blueprint("review", __name__, url_prefix="/review")

@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from ...access import scope_asns, scope_exceptions
+from ...errors import NotFound
 from ...extensions import db
 from ...models import (
     Asn, ExceptionKind, ExceptionState, ReceivingException, Resolution, ScanEvent, Seller, User,
 )
-from ...receiving import NotFound
 
 QUEUE_LIMIT = 200
 # Scans either side of the moment an exception was raised: enough to see what the worker

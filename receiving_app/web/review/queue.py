@@ -2,9 +2,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ...errors import Conflict, DomainError, WrongStep
 from ...extensions import db
 from ...models import ExceptionKind, ExceptionState, ReceivingException, utcnow
-from ...receiving import Conflict, DomainError, WrongStep, resolve_exception, reverse_resolution
+from ...receiving import resolve_exception, reverse_resolution
 from ..decorators import requires
 from ..htmx import is_htmx, render
 from . import bp

@@ -2,8 +2,8 @@
 from flask import Response, request
 from flask_login import current_user
 
+from ...errors import InvalidInput
 from ...models import utcnow
-from ...receiving import InvalidInput
 from ...receiving.reports import Period, dock_to_stock, parse_period, report_csv
 from ..decorators import requires
 from ..htmx import render

@@ -10,10 +10,11 @@ from wtforms import DateField, FieldList, FileField, FormField, HiddenField, Int
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...errors import DomainError, InvalidInput
 from ...extensions import db
 from ...i18n import set_user_locale
 from ...models import Warehouse
-from ...receiving import DomainError, InvalidInput, list_asns, submit_asns
+from ...receiving import list_asns, submit_asns
 from ...receiving.intake import validate_asns
 from ...receiving.packing_list import PackingList, PackingListError, decode_upload, template_csv
 from ..decorators import requires

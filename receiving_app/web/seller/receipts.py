@@ -3,8 +3,9 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...errors import DomainError
 from ...models import Asn
-from ...receiving import DomainError, find_asn
+from ...receiving import find_asn
 from ...receiving.disputes import dispute_line
 from ...receiving.evidence_pack import receipt_of
 from ..decorators import requires

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import URLField
 from wtforms.validators import DataRequired, Length
 
-from ...receiving import DomainError, NotFound
+from ...errors import DomainError, NotFound
 from ...webhooks import (
     EVENT_TYPES, deactivate_endpoint, delivery_log, find_endpoint, list_endpoints,
     loopback_allowed, register_endpoint,
