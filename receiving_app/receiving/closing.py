@@ -5,9 +5,9 @@ from ..errors import Conflict, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
-from ..webhooks.events import emit_asn_event
 from .counting import lock_asn
 from .exceptions import UNRESOLVED
+from .seller_events import emit_asn_event
 from .states import advance, check_step
 from .stock import asn_balances, move
 

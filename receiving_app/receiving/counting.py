@@ -14,11 +14,11 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonContent, CartonStatus, ExceptionKind, LocationKind,
     ReceivingException, User, utcnow,
 )
-from ..webhooks.events import emit_asn_event
 from .exceptions import new_exception
 from .lookup import find_carton_row
 from .sampling import choose_sample, sample_size
 from .scans import ScanResult, record_scan, replayed
+from .seller_events import emit_asn_event
 from .sla import due_at, receipt_hours
 from .states import advance, check_step
 from .summary import RECEIVED_STATUSES

@@ -14,9 +14,9 @@ from ..extensions import db
 from ..models import (
     Asn, AsnStatus, ExceptionKind, ExceptionState, ReceivingException, Sku, User, utcnow,
 )
-from ..webhooks.events import emit_exception_event
 from .counting import lock_asn
 from .exceptions import UNRESOLVED, new_exception
+from .seller_events import emit_exception_event
 from .summary import asn_lines
 
 MAX_NOTE = 2000

@@ -13,8 +13,8 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind,
     Movement, Photo, ReceivingException, Resolution, ResolutionKind, Sku, User, utcnow,
 )
-from ..webhooks.events import emit_exception_event
 from .lookup import find_carton, find_sku
+from .seller_events import emit_exception_event
 from .sla import due_at
 from .states import check_step
 from .stock import asn_balances, carton_balances, move, warehouse_location_id

@@ -11,11 +11,11 @@ from ..models import (
     Asn, Carton, CartonContent, CartonStatus, ExceptionKind, ExceptionState, Resolution,
     ResolutionKind, User, utcnow,
 )
-from ..webhooks.events import emit_exception_event
 from .counting import finish_stages, lock_asn
 from .exceptions import COUNT_KINDS, new_exception, unresolved_for_carton
 from .lookup import find_carton, find_sku
 from .scans import ScanResult, record_scan, replayed
+from .seller_events import emit_exception_event
 from .states import check_step
 
 MAX_UNITS = 1_000_000

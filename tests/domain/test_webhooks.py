@@ -115,6 +115,31 @@ def test_each_use_case_writes_its_event_in_its_own_transaction(demo, app):
     assert len({e.event_id for e in events()}) == len(events()), "every event has its own id"
 
 
+def test_what_a_seller_is_told_keeps_its_shape(demo, app):
+    """Receivers parse these fields: a change here is a change to the published contract."""
+    asn = submit("W-9", {"C1": {"ACME-MUG-01": 10}})
+    counted(asn)
+    result = inspect_carton(asn, "C1", user=user("dock"), counts=[{"sku": "ACME-MUG-01",
+                                                                   "qty": 7}])
+    short = db.session.get(ReceivingException, result["exceptions"][0]["id"])
+    photographed(short, app)
+    resolve_exception(short, "accept", "three short", user=user("supervisor"))
+    [arrival] = events("asn.arrived")
+    [resolved] = events("exception.resolved")
+    assert sorted(arrival.payload["asn"]) == [
+        "arrived_at", "cartons", "cartons_received", "closed_at", "lines", "number",
+        "paperwork_cartons", "seller", "sla_due_at", "status", "warehouse"]
+    assert sorted(arrival.payload["asn"]["lines"][0]) == [
+        "damaged", "expected", "missing", "received", "sku", "variance"]
+    exception = resolved.payload["exception"]
+    assert sorted(exception) == [
+        "asn", "carton", "claim", "expected_qty", "found_qty", "id", "kind", "note", "photos",
+        "qty", "raised_at", "resolutions", "resolved_at", "sku", "state"]
+    assert sorted(exception["photos"][0]) == ["id", "sha256", "taken_at"]
+    assert sorted(exception["resolutions"][0]) == ["at", "note", "resolution"]
+    assert (exception["carton"], exception["sku"], exception["qty"]) == ("C1", "ACME-MUG-01", -3)
+
+
 def test_a_recount_and_a_draft_rejected_as_raised_in_error_send_no_resolved_event(demo, app):
     asn = submit("W-2", {"C1": {"ACME-MUG-01": 10}})
     counted(asn)
