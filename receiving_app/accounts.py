@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens."""
+"""Users, passwords, API tokens and each user's language."""
 import hashlib
 import secrets
 
@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import InvalidInput
 from .extensions import db
+from .i18n import SUPPORTED_LOCALES
 from .models import ApiToken, Role, Seller, User, Warehouse, utcnow
 
 MAX_PASSWORD_LENGTH = 1024
@@ -104,6 +105,17 @@ def set_active(user: User, active: bool) -> None:
     user.active = active
     user.session_version += 1
     db.session.commit()
+
+
+def set_user_locale(user: User, locale: str | None) -> User:
+    """Save the user's language; None (or "") follows the browser again."""
+    locale = locale or None
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise InvalidInput("Unknown language.", [{"path": "locale", "message":
+                                                  "one of " + ", ".join(SUPPORTED_LOCALES)}])
+    user.locale = locale
+    db.session.commit()
+    return user
 
 
 def create_api_token(user: User) -> str:

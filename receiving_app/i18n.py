@@ -11,11 +11,8 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import LazyString, get_locale, lazy_gettext as _l
 from flask_login import current_user
 
-from .errors import InvalidInput
-from .extensions import babel, db
-from .models import (
-    AsnStatus, CartonStatus, ExceptionKind, ExceptionState, ResolutionKind, User,
-)
+from .extensions import babel
+from .models import AsnStatus, CartonStatus, ExceptionKind, ExceptionState, ResolutionKind
 
 DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES = ("en", "zh_Hans")
@@ -126,14 +123,3 @@ def note_text(note: str) -> str:
     """A note as written by a person, or the translation of one the system wrote."""
     known = SYSTEM_NOTES.get(note)
     return str(known) if known is not None else note
-
-
-def set_user_locale(user: User, locale: str | None) -> User:
-    """Save the user's language; None (or "") follows the browser again."""
-    locale = locale or None
-    if locale is not None and locale not in SUPPORTED_LOCALES:
-        raise InvalidInput("Unknown language.", [{"path": "locale", "message":
-                                                  "one of " + ", ".join(SUPPORTED_LOCALES)}])
-    user.locale = locale
-    db.session.commit()
-    return user

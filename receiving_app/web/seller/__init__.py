@@ -10,9 +10,9 @@ from wtforms import DateField, FieldList, FileField, FormField, HiddenField, Int
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ...accounts import set_user_locale
 from ...errors import DomainError, InvalidInput
 from ...extensions import db
-from ...i18n import set_user_locale
 from ...models import Warehouse
 from ...receiving import list_asns, submit_asns
 from ...receiving.intake import validate_asns
