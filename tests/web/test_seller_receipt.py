@@ -9,7 +9,7 @@ from flask import url_for
 from receiving_app.extensions import db
 from receiving_app.models import ExceptionKind, ExceptionState, ReceivingException
 from receiving_app.receiving import resolve_exception
-from receiving_app.receiving.evidence_pack import receipt_of
+from receiving_app.receiving.receipt import receipt_of
 from tests.support.builders import arrived, submit, user
 from tests.support.receipts import LID, MUG, STRANGER, receipt_with_every_kind_of_exception
 

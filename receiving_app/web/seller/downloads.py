@@ -1,4 +1,5 @@
 """The evidence pack as downloads, shared by the seller's pages and the API."""
+import csv
 import io
 from contextlib import nullcontext
 
@@ -7,8 +8,12 @@ from flask_babel import force_locale
 
 from ...i18n import SUPPORTED_LOCALES
 from ...models import Asn
-from ...receiving.evidence_pack import evidence_pdf, lines_csv, receipt_of
+from ...receiving.receipt import Receipt, receipt_of
 from ..photos import photo_storage
+from .evidence_pdf import evidence_pdf
+
+CSV_COLUMNS = ("asn_number", "sku", "description", "expected", "received", "damaged",
+               "missing", "variance")
 
 
 def pdf_download(asn: Asn):
@@ -25,6 +30,25 @@ def csv_download(asn: Asn):
     data = lines_csv(receipt_of(asn)).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype="text/csv", as_attachment=True,
                      download_name=f"{asn.number}-lines.csv")
+
+
+def lines_csv(receipt: Receipt) -> str:
+    """The lines as CSV: one row per SKU, stable English column names for spreadsheets and
+    scripts, with a BOM so Excel reads Chinese descriptions as UTF-8."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in receipt.lines:
+        writer.writerow([_cell(receipt.asn.number), _cell(line.sku), _cell(line.description),
+                         line.expected, line.received, line.damaged, line.missing,
+                         line.variance])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _requested_language():

@@ -7,7 +7,7 @@ from ...errors import DomainError
 from ...models import Asn
 from ...receiving import find_asn
 from ...receiving.disputes import dispute_line
-from ...receiving.evidence_pack import receipt_of
+from ...receiving.receipt import receipt_of
 from ..decorators import requires
 from . import bp
 from .downloads import csv_download, pdf_download
