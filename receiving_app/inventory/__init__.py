@@ -1,4 +1,4 @@
 """Inventory: the movement ledger, balances, reconciliation."""
-from .ledger import balances_for, post_movement, post_movements
+from .ledger import post_movements
 
-__all__ = ["balances_for", "post_movement", "post_movements"]
+__all__ = ["post_movements"]

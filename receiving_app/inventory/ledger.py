@@ -34,11 +34,6 @@ class Posting:
         return (self.warehouse_id, self.seller_id, self.sku_id, self.location_id, self.bucket)
 
 
-def post_movement(**fields) -> None:
-    """Write one movement and change its balance in the caller's transaction."""
-    post_movements([Posting(**fields)])
-
-
 def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
     """Write the movements and change their balances, in the caller's transaction.
 
@@ -108,9 +103,3 @@ def _balance_upsert(dialect: str):
         set_={"qty": Balance.__table__.c.qty + stmt.excluded.qty,
               "updated_at": stmt.excluded.updated_at},
     )
-
-
-def balances_for(**filters) -> list[Balance]:
-    """Balances matching column filters, e.g. balances_for(sku_id=3, bucket=Bucket.ON_HAND)."""
-    query = sa.select(Balance).filter_by(**filters).order_by(Balance.id)
-    return list(db.session.scalars(query))

@@ -113,13 +113,6 @@ def _content(carton: Carton, sku_id: int):
     return next(c for c in carton.contents if c.sku_id == sku_id)
 
 
-def find_exception(asn_scope_query, exception_id: int) -> ReceivingException:
-    exception = db.session.scalar(asn_scope_query.where(ReceivingException.id == exception_id))
-    if exception is None:
-        raise NotFound(f"No exception {exception_id}.")
-    return exception
-
-
 def attach_photo(
     exception: ReceivingException, data: bytes, filename: str, *, user: User,
     storage: PhotoStorage, max_bytes: int, client_taken_at: datetime | None = None,

@@ -1,5 +1,4 @@
 """Figures of one ASN, per SKU and per carton, as the seller and the API see them."""
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -97,11 +96,3 @@ def asn_lines(asn: Asn, cartons: list[CartonRow] | None = None) -> list[Line]:
                 line.received += found or 0
                 line.damaged += content.damaged
     return sorted(lines.values(), key=lambda line: line.sku)
-
-
-def carton_counts(asn: Asn) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for carton in asn.cartons:
-        counts[carton.status.value] += 1
-    counts["total"] = len(asn.cartons)
-    return dict(counts)
