@@ -272,8 +272,8 @@ def bench_growth(target: data.Target, durations: Durations) -> dict:
 
 
 def photo() -> dict:
-    """The photo figures of the evidence library's own benchmark."""
-    from receiving_app.evidence.bench import run
+    """The photo figures of bench/photo.py."""
+    from .photo import run
 
     return run()
 

@@ -1,10 +1,10 @@
-"""How long does taking in one phone photo cost? ``python -m receiving_app.evidence.bench``
+"""How long does taking in one phone photo cost? ``python -m bench.photo``
 
 Generates a 12-megapixel (4000x3000) photo-like JPEG with a GS1-128 SSCC
 label in memory and reports medians of: the whole :func:`ingest_photo` (into
 a temporary store), a bare Pillow full decode of the same file, their ratio,
 and barcode reading alone on a greyscale copy (2000 px for linear codes,
-1600 px for matrix codes; see decode.py).
+1600 px for matrix codes; see receiving_app/evidence/decode.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw
 
-from .decode import LINEAR_LONG_SIDE, decode_barcodes
-from .images import downscale
-from .ingest import ingest_photo
-from .storage import PhotoStorage
+from receiving_app.evidence.decode import LINEAR_LONG_SIDE, decode_barcodes
+from receiving_app.evidence.images import downscale
+from receiving_app.evidence.ingest import ingest_photo
+from receiving_app.evidence.storage import PhotoStorage
 
 SIZE = (4000, 3000)
 SSCC = "106141411234567897"
