@@ -4,11 +4,12 @@ Each use case is one function and one transaction; wrong steps raise domain erro
 """
 from .closing import cancel_asn, close_receipt
 from .counting import arrive_asn, complete_count, receive_carton
-from .exceptions import attach_photo, raise_exception, resolve_exception, reverse_resolution
 from .inspection import count_units, inspect_carton
 from .intake import submit_asn, submit_asns, validate_asns
 from .putaway import carton_for_putaway, put_away, suggest_location
 from .queries import find_asn, list_asns
+from .raising import attach_photo, raise_exception
+from .resolving import resolve_exception, reverse_resolution
 from .scans import ScanResult
 
 __all__ = [

@@ -6,7 +6,7 @@ from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
 from .counting import lock_asn
-from .exceptions import UNRESOLVED
+from .raising import UNRESOLVED
 from .seller_events import emit_asn_event
 from .states import advance, check_step
 from .stock import asn_balances, move

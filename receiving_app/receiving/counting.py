@@ -14,8 +14,8 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonContent, CartonStatus, ExceptionKind, LocationKind,
     ReceivingException, User, utcnow,
 )
-from .exceptions import new_exception
 from .lookup import find_carton_row
+from .raising import new_exception
 from .sampling import choose_sample, sample_size
 from .scans import ScanResult, record_scan, replayed
 from .seller_events import emit_asn_event

@@ -15,7 +15,7 @@ from ..models import (
     Asn, AsnStatus, ExceptionKind, ExceptionState, ReceivingException, Sku, User, utcnow,
 )
 from .counting import lock_asn
-from .exceptions import UNRESOLVED, new_exception
+from .raising import UNRESOLVED, new_exception
 from .seller_events import emit_exception_event
 from .summary import asn_lines
 

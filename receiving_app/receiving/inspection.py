@@ -12,8 +12,8 @@ from ..models import (
     ResolutionKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .exceptions import COUNT_KINDS, new_exception, unresolved_for_carton
 from .lookup import find_carton, find_sku
+from .raising import COUNT_KINDS, new_exception, unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .seller_events import emit_exception_event
 from .states import check_step

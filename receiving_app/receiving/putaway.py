@@ -11,8 +11,8 @@ from ..models import (
     Asn, Balance, Bucket, Carton, CartonStatus, Location, LocationKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .exceptions import unresolved_for_carton
 from .lookup import find_carton, find_location
+from .raising import unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .states import check_step
 from .stock import carton_balances, move, warehouse_location_id

@@ -15,7 +15,7 @@ from ..models import (
     Asn, AsnStatus, CartonStatus, ExceptionKind, Photo, ReceivingException, ScanEvent, utcnow,
 )
 from .disputes import disputes_by_sku
-from .exceptions import UNRESOLVED
+from .raising import UNRESOLVED
 from .summary import RECEIVED_STATUSES, Line, asn_lines
 
 # A page stays readable and a download stays small for ASNs with very many scans.

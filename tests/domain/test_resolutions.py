@@ -10,7 +10,7 @@ from receiving_app.models import (
 from receiving_app.receiving import (
     close_receipt, inspect_carton, put_away, resolve_exception,
 )
-from receiving_app.receiving.exceptions import reverse_resolution
+from receiving_app.receiving.resolving import reverse_resolution
 from tests.support.builders import counted, photographed, submit, user
 from tests.support.ledger import (
     asn_bucket_total, assert_ledger_balanced, bucket_total, movement_count,

@@ -29,7 +29,7 @@ from receiving_app.receiving import (
     arrive_asn, cancel_asn, close_receipt, complete_count, inspect_carton, put_away,
     raise_exception, receive_carton, resolve_exception, submit_asn,
 )
-from receiving_app.receiving.exceptions import reverse_resolution
+from receiving_app.receiving.resolving import reverse_resolution
 from tests.support.builders import photographed
 
 pytestmark = pytest.mark.both_databases

@@ -14,7 +14,7 @@ from ...receiving import (
     arrive_asn, attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
     inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
 )
-from ...receiving.exceptions import reverse_resolution
+from ...receiving.resolving import reverse_resolution
 from . import bp, error_response, json_body, require_action
 from .serializers import asn_json, exception_json, photo_json
 

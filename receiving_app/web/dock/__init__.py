@@ -24,8 +24,8 @@ from ...receiving import (
     receive_carton, suggest_location,
 )
 from ...receiving.counting import carton_progress
-from ...receiving.exceptions import HAND_RAISED
 from ...receiving.lookup import find_carton
+from ...receiving.raising import HAND_RAISED
 from ..decorators import requires
 from ..htmx import is_htmx, render
 

@@ -1,172 +1,20 @@
-"""Exceptions: raised by the flow or by hand, evidenced by photos, resolved by a supervisor."""
-import secrets
-from datetime import datetime
-
+"""Resolving an exception: a supervisor's decision, recorded and posted to the ledger; a
+recount; a wrong decision reversed. Raising one is raising.py."""
 import sqlalchemy as sa
 
-from ..barcodes import parse_scan
-from ..errors import Conflict, InvalidInput, NotFound, StorageFailed, WrongStep
-from ..evidence import PhotoStorage, ingest_photo
+from ..errors import Conflict, InvalidInput, WrongStep
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind,
-    Movement, Photo, ReceivingException, Resolution, ResolutionKind, Sku, User, utcnow,
+    Movement, ReceivingException, Resolution, ResolutionKind, User, utcnow,
 )
-from .lookup import find_carton, find_sku
+from .raising import COUNT_KINDS, carton_content, lock_exception
 from .seller_events import emit_exception_event
-from .sla import due_at
 from .states import check_step
 from .stock import asn_balances, carton_balances, move, warehouse_location_id
 
-# Kinds whose quantities come from counting an opened carton; a recount can settle them.
-COUNT_KINDS = frozenset({ExceptionKind.SHORT, ExceptionKind.OVER, ExceptionKind.WRONG_SKU,
-                         ExceptionKind.UNDECLARED_MIXED, ExceptionKind.DAMAGED})
 VARIANCE_KINDS = COUNT_KINDS - {ExceptionKind.DAMAGED}
-# What a worker may raise by hand; the rest come from the flow (or the seller's dispute).
-HAND_RAISED = frozenset(ExceptionKind) - {ExceptionKind.MISSING_CARTON,
-                                          ExceptionKind.SELLER_DISPUTE}
-UNRESOLVED = (ExceptionState.DRAFT, ExceptionState.OPEN)
-MAX_QTY = 1_000_000
-
-
-def new_exception(
-    asn: Asn, kind: ExceptionKind, *, user: User | None, carton: Carton | None = None,
-    carton_label: str = "", sku_id: int | None = None, expected_qty: int = 0,
-    found_qty: int = 0, note: str = "",
-) -> ReceivingException:
-    """Add a draft exception to the session (the calling use case commits)."""
-    now = utcnow()
-    exception = ReceivingException(
-        asn_id=asn.id, carton_id=carton.id if carton else None,
-        carton_label=carton.label if carton else carton_label, sku_id=sku_id, kind=kind,
-        state=ExceptionState.DRAFT, expected_qty=expected_qty, found_qty=found_qty, note=note,
-        raised_by_id=user.id if user else None, raised_at=now,
-        due_at=due_at(now, asn.warehouse.exception_response_hours, asn.warehouse),
-    )
-    db.session.add(exception)
-    return exception
-
-
-def raise_exception(
-    asn: Asn, kind: str, *, user: User, carton_label: str | None = None,
-    sku: str | None = None, qty: int | None = None, note: str = "",
-) -> ReceivingException:
-    """A worker raises an exception by hand (a damaged outer carton, an unreadable label).
-
-    It stays a draft until a photo is attached.
-    """
-    errors = []
-    try:
-        kind = ExceptionKind(kind)
-    except ValueError:
-        kind = None
-    if kind not in HAND_RAISED:
-        errors.append({"path": "kind", "message": "one of " + ", ".join(sorted(HAND_RAISED))})
-    if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int)
-                            or not 0 <= qty <= MAX_QTY):
-        errors.append({"path": "qty", "message": "a whole number, 0 or more"})
-    if not isinstance(note, str) or len(note) > 2000:
-        errors.append({"path": "note", "message": "text of at most 2000 characters"})
-    if errors:
-        raise InvalidInput("The exception has errors.", errors)
-    check_step(asn, "raise_exception")
-    carton = find_carton(asn, parse_scan(carton_label)) if carton_label else None
-    if carton_label and carton is None and kind not in (
-            ExceptionKind.UNEXPECTED_CARTON, ExceptionKind.UNREADABLE_LABEL,
-            ExceptionKind.DUPLICATE_LABEL):
-        raise NotFound(f"No carton {carton_label} on ASN {asn.number}.")
-    sku_row = _find_sku(asn, sku) if sku else None
-    expected = 0
-    if carton and sku_row:
-        expected = next((c.declared_qty for c in carton.contents if c.sku_id == sku_row.id), 0)
-    if kind is ExceptionKind.DAMAGED and carton and sku_row and qty:
-        _check_damaged_fits(carton, sku_row, qty)
-    exception = new_exception(
-        asn, kind, user=user, carton=carton, carton_label=(carton_label or "")[:64],
-        sku_id=sku_row.id if sku_row else None, expected_qty=expected,
-        found_qty=qty if qty is not None else 0, note=note.strip(),
-    )
-    if kind is ExceptionKind.DAMAGED and carton and sku_row and qty:
-        _content(carton, sku_row.id).damaged_qty += qty
-    db.session.commit()
-    return exception
-
-
-def _find_sku(asn: Asn, code: str) -> Sku:
-    sku = find_sku(asn.seller_id, parse_scan(code))
-    if sku is None:
-        raise NotFound(f"No SKU {code} for seller {asn.seller.code}.")
-    return sku
-
-
-def _check_damaged_fits(carton: Carton, sku: Sku, qty: int) -> None:
-    content = next((c for c in carton.contents if c.sku_id == sku.id), None)
-    held = (content.counted_qty if content and content.counted_qty is not None
-            else content.declared_qty if content else 0)
-    if qty > held:
-        raise InvalidInput("More damaged units than the carton holds.",
-                           [{"path": "qty", "message": f"at most {held}"}])
-
-
-def _content(carton: Carton, sku_id: int):
-    return next(c for c in carton.contents if c.sku_id == sku_id)
-
-
-def attach_photo(
-    exception: ReceivingException, data: bytes, filename: str, *, user: User,
-    storage: PhotoStorage, max_bytes: int, client_taken_at: datetime | None = None,
-) -> Photo:
-    """Attach a photo as evidence; the first photo submits a draft exception.
-
-    The image is checked, cleaned and stored before anything is written; a refused photo
-    (PhotoRefused) leaves no row.
-    """
-    if exception.state is ExceptionState.RESOLVED:
-        raise WrongStep("This exception is resolved; evidence can no longer be added.")
-    try:
-        stored = ingest_photo(data, filename, storage=storage, max_bytes=max_bytes)
-    except OSError as error:
-        raise StorageFailed("The photo could not be stored (disk full?). Nothing was saved; "
-                            "try again.") from error
-    try:
-        return _record_photo(exception, stored, user, client_taken_at)
-    except BaseException:
-        db.session.rollback()
-        if stored.newly_stored:  # no row will point at these files
-            storage.discard(stored.sha256)
-        raise
-
-
-def _record_photo(exception, stored, user: User, client_taken_at) -> Photo:
-    exception = _lock(exception)
-    # The same photo again on the same exception is one piece of evidence: a phone that
-    # replays an upload whose answer it lost must not add a second row.
-    same = db.session.scalar(sa.select(Photo).where(Photo.exception_id == exception.id,
-                                                    Photo.sha256 == stored.sha256))
-    if same is not None:
-        return same
-    now = utcnow()
-    photo = Photo(
-        public_id=secrets.token_hex(16), sha256=stored.sha256, asn_id=exception.asn_id,
-        exception_id=exception.id, width=stored.width, height=stored.height,
-        bytes=stored.bytes, content_type=stored.content_type, barcodes=stored.barcodes,
-        uploaded_by_id=user.id, taken_at=stored.received_at, client_taken_at=client_taken_at,
-    )
-    db.session.add(photo)
-    if exception.state is ExceptionState.DRAFT:
-        exception.state = ExceptionState.OPEN
-        exception.submitted_at = now
-        # Sellers hear of an exception once it is submitted with evidence, not while it
-        # is a draft that may still be rejected as raised in error.
-        emit_exception_event(exception, "exception.raised")
-    db.session.commit()
-    return photo
-
-
-def _lock(exception: ReceivingException) -> ReceivingException:
-    return db.session.get(ReceivingException, exception.id, with_for_update=True,
-                          populate_existing=True)
 
 
 def resolve_exception(
@@ -192,7 +40,7 @@ def resolve_exception(
         errors.append({"path": "note", "message": "a note is required"})
     if errors:
         raise InvalidInput("The resolution has errors.", errors)
-    exception = _lock(exception)
+    exception = lock_exception(exception)
     if expected_version is not None and exception.version != expected_version:
         raise Conflict("Someone else changed this exception meanwhile; look again.")
     if exception.state is ExceptionState.RESOLVED:
@@ -222,6 +70,7 @@ def resolve_exception(
     return record
 
 
+
 def reverse_resolution(exception: ReceivingException, note: str, *, user: User) -> Resolution:
     """Undo a wrong decision with a new, recorded one: what it posted is posted back and the
     exception is open again for a new decision. Nothing is edited or deleted.
@@ -233,7 +82,7 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     if not note:
         raise InvalidInput("The reversal has errors.",
                            [{"path": "note", "message": "a note is required"}])
-    exception = _lock(exception)
+    exception = lock_exception(exception)
     if exception.state is not ExceptionState.RESOLVED:
         raise WrongStep("Only a resolved exception can be reversed.")
     decision = exception.resolutions[-1]
@@ -256,7 +105,7 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     ])
     if decision.resolution is ResolutionKind.REJECT and exception.kind is ExceptionKind.DAMAGED \
             and carton and exception.sku_id:
-        _content(carton, exception.sku_id).damaged_qty += exception.found_qty
+        carton_content(carton, exception.sku_id).damaged_qty += exception.found_qty
     exception.state = ExceptionState.OPEN
     exception.resolved_at = None
     exception.claim_flag = False
@@ -266,6 +115,7 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     db.session.add(record)
     db.session.commit()
     return record
+
 
 
 def _order_recount(exception: ReceivingException) -> None:
@@ -280,7 +130,7 @@ def _order_recount(exception: ReceivingException) -> None:
     for content in carton.contents:
         content.counted_qty = None
         content.damaged_qty = 0
-    # The exception stays open: the recount settles it, or a supervisor decides anew.
+
 
 
 def _post_resolution(exception: ReceivingException, resolution: ResolutionKind,
@@ -288,7 +138,7 @@ def _post_resolution(exception: ReceivingException, resolution: ResolutionKind,
     asn, carton, kind = exception.asn, exception.carton, exception.kind
     if resolution is ResolutionKind.REJECT:
         if kind is ExceptionKind.DAMAGED and carton and exception.sku_id:
-            content = _content(carton, exception.sku_id)
+            content = carton_content(carton, exception.sku_id)
             content.damaged_qty = max(content.damaged_qty - exception.found_qty, 0)
         return
     postings = []
@@ -313,6 +163,7 @@ def _post_resolution(exception: ReceivingException, resolution: ResolutionKind,
     post_movements(postings)
 
 
+
 def _position(asn: Asn, carton: Carton):
     """Where the carton's good units are booked: on the dock, or on its shelf."""
     if carton.status is CartonStatus.PUT_AWAY and carton.location is not None:
@@ -320,6 +171,7 @@ def _position(asn: Asn, carton: Carton):
                   else Bucket.ON_HAND)
         return bucket, carton.location
     return Bucket.RECEIVING, warehouse_location_id(asn, LocationKind.DOCK)
+
 
 
 def _check_not_negative(carton: Carton | None, postings) -> None:
@@ -331,8 +183,3 @@ def _check_not_negative(carton: Carton | None, postings) -> None:
             if p.bucket is bucket and held.get(p.sku_id, 0) + p.qty < 0:
                 raise Conflict(f"Carton {carton.label} does not hold the units this would "
                                f"remove ({bucket.value}).")
-
-
-def unresolved_for_carton(carton: Carton) -> list[ReceivingException]:
-    return list(db.session.scalars(sa.select(ReceivingException).where(
-        ReceivingException.carton_id == carton.id, ReceivingException.state.in_(UNRESOLVED))))
