@@ -28,6 +28,7 @@ from receiving_app.webhooks import (
 )
 from receiving_app.webhooks.urls import resolve_target
 from tests.support.builders import arrived, counted, photographed, submit, user
+from tests.support.review import open_short
 from tests.support.webhooks import receivers  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.both_databases
@@ -117,12 +118,7 @@ def test_each_use_case_writes_its_event_in_its_own_transaction(demo, app):
 
 def test_what_a_seller_is_told_keeps_its_shape(demo, app):
     """Receivers parse these fields: a change here is a change to the published contract."""
-    asn = submit("W-9", {"C1": {"ACME-MUG-01": 10}})
-    counted(asn)
-    result = inspect_carton(asn, "C1", user=user("dock"), counts=[{"sku": "ACME-MUG-01",
-                                                                   "qty": 7}])
-    short = db.session.get(ReceivingException, result["exceptions"][0]["id"])
-    photographed(short, app)
+    short = open_short(app, "W-9", found=7)
     resolve_exception(short, "accept", "three short", user=user("supervisor"))
     [arrival] = events("asn.arrived")
     [resolved] = events("exception.resolved")
