@@ -82,13 +82,23 @@ def _dummy_password_hash() -> str:
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session cookie of the user (logout, password change, disabling)."""
-    user.session_version += 1
+    """Log the user out everywhere: every session cookie and every API token stops working."""
+    _end_sessions_and_tokens(user)
     db.session.commit()
 
 
+def _end_sessions_and_tokens(user: User) -> None:
+    # Cookies carry the session version, so bumping it ends them all; a token carries
+    # nothing that changes, so each is revoked (and stays revoked: a new one is minted).
+    user.session_version += 1
+    db.session.execute(sa.update(ApiToken)
+                       .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; ends every other session."""
+    """Set a new password after checking the current one; ends every other session and
+    every API token of the user."""
     if not check_password_hash(user.password_hash, current):
         raise InvalidInput("The current password is wrong.",
                            [{"path": "current", "message": "wrong password"}])
@@ -96,14 +106,15 @@ def change_password(user: User, current: str, new: str) -> None:
         raise InvalidInput(f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
                            [{"path": "new", "message": "length"}])
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    _end_sessions_and_tokens(user)
     db.session.commit()
 
 
 def set_active(user: User, active: bool) -> None:
-    """Disable (or enable again) a user; disabling ends every session and token use."""
+    """Disable (or enable again) a user; every session and API token ends either way, so
+    a user enabled again logs in afresh and needs a new token."""
     user.active = active
-    user.session_version += 1
+    _end_sessions_and_tokens(user)
     db.session.commit()
 
 

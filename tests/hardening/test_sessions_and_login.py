@@ -104,6 +104,36 @@ def test_disabling_a_user_refuses_their_copied_cookie_and_token(demo, app, auth,
     assert token_client.get("/api/v1/asns/ASN-ACME-0001").status_code == 401
 
 
+def test_a_password_change_stops_the_users_api_tokens(demo, auth, client, api):
+    token_client = api("dock")
+    assert token_client.get("/api/v1/asns/ASN-ACME-0001").status_code == 200
+    auth.login("dock")
+    client.post("/auth/password", data={
+        "csrf_token": auth.csrf_token("/auth/password"), "current": "dockside-demo",
+        "new": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    refused = token_client.get("/api/v1/asns/ASN-ACME-0001")
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_logging_out_everywhere_stops_the_users_api_tokens(demo, auth, client, api):
+    token_client, other_users_token = api("dock"), api("supervisor")
+    auth.login("dock")
+    client.post("/auth/logout", data={"csrf_token": auth.csrf_token("/dock/")})
+    assert token_client.get("/api/v1/asns/ASN-ACME-0001").status_code == 401
+    # another user's token is theirs to end
+    assert other_users_token.get("/api/v1/asns/ASN-ACME-0001").status_code == 200
+
+
+def test_a_user_enabled_again_needs_a_new_token(demo, api):
+    token_client = api("dock")
+    dock = db.session.scalar(sa.select(User).where(User.username == "dock"))
+    accounts.set_active(dock, False)
+    accounts.set_active(dock, True)
+    assert token_client.get("/api/v1/asns/ASN-ACME-0001").status_code == 401
+    assert api("dock").get("/api/v1/asns/ASN-ACME-0001").status_code == 200
+
+
 def test_long_passwords_are_accepted(demo, runner, auth):
     long_password = "correct horse battery staple " * 4  # 116 characters
     result = runner.invoke(args=["create-user", "longpass", "--role", "dock", "--warehouse",

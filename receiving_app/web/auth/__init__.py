@@ -55,7 +55,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out everywhere: every session cookie of this user stops working."""
+    """Log out everywhere: every session cookie and API token of this user stops working."""
     end_all_sessions(current_user)
     logout_user()
     flash("Logged out.", "info")
