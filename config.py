@@ -37,9 +37,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a shift is long; the token lives as long as the session
-    # A login lasts one shift at most, remembered or not.
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
-    REMEMBER_COOKIE_DURATION = timedelta(hours=12)
+    # A login lasts one shift at most, remembered or not, counted from the login: a busy
+    # shift does not slide it forward (the cookies carry when the login began).
+    LOGIN_LIFETIME = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = LOGIN_LIFETIME
+    REMEMBER_COOKIE_DURATION = LOGIN_LIFETIME
     # Login throttling; shared storage (e.g. redis://127.0.0.1:6379) makes the limits hold
     # across gunicorn workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

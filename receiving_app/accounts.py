@@ -1,6 +1,7 @@
 """Users, passwords, API tokens and each user's language."""
 import hashlib
 import secrets
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -56,7 +57,8 @@ def create_user(
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The user for a correct username and password, else None.
+    """The user for a correct username and password, stamped with this login's start;
+    else None.
 
     An unknown username costs the same hash as a wrong password, so timing does not tell
     which usernames exist.
@@ -71,7 +73,13 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     if not check_password_hash(stored, password):
         return None
+    user.logged_in_at = int(time.time())
     return user
+
+
+def login_is_current(logged_in_at: int) -> bool:
+    """A login lasts LOGIN_LIFETIME from the moment it began, however busy the shift."""
+    return time.time() - logged_in_at <= current_app.config["LOGIN_LIFETIME"].total_seconds()
 
 
 def _dummy_password_hash() -> str:

@@ -54,8 +54,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    # When the login this object was loaded for began (Unix seconds). Not a column: each
+    # login's cookies carry their own (see get_id), so a login ends a shift after it began.
+    logged_in_at = None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        """What a login's cookies carry: "<id>.<session version>.<login time>"."""
+        return f"{self.id}.{self.session_version}.{self.logged_in_at}"
 
     @property
     def is_staff(self) -> bool:

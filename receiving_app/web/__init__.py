@@ -3,6 +3,7 @@ from flask import Flask, render_template
 from flask_login import current_user
 
 from ..access import can
+from ..accounts import login_is_current
 from ..errors import DomainError
 from ..extensions import db, login_manager
 from ..models import User
@@ -33,14 +34,19 @@ def register_web(app: Flask) -> None:
 
 
 def load_user(user_id: str) -> User | None:
-    """The session cookie carries "<id>.<session_version>"; an old version is logged out."""
+    """The cookies carry "<id>.<session_version>.<login time>" (User.get_id): a login ends
+    when the user's session version moves on (logout, password change, disabling) and a
+    shift after it began."""
     try:
-        id_part, version_part = user_id.split(".")
+        id_part, version_part, logged_in_at = user_id.split(".")
+        logged_in_at = int(logged_in_at)
         user = db.session.get(User, int(id_part))
     except (ValueError, TypeError):
         return None
-    if user is None or not user.active or str(user.session_version) != version_part:
+    if user is None or not user.active or str(user.session_version) != version_part \
+            or not login_is_current(logged_in_at):
         return None
+    user.logged_in_at = logged_in_at
     return user
 
 

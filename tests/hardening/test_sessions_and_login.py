@@ -1,4 +1,7 @@
 """Sessions and login: throttling, fixation, ending sessions, shift-long remember-me."""
+import time
+
+import pytest
 import sqlalchemy as sa
 
 from receiving_app import accounts
@@ -152,6 +155,53 @@ def test_remember_me_and_the_session_last_one_shift_at_most(demo, auth, client):
         "remember_token"]
     assert demo.config["REMEMBER_COOKIE_DURATION"].total_seconds() <= 12 * 3600
     assert demo.config["PERMANENT_SESSION_LIFETIME"].total_seconds() <= 12 * 3600
+
+
+HOUR = 3600
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock (the session's signature and the login's start), moved by hand."""
+    now = [time.time()]
+    monkeypatch.setattr(time, "time", lambda: now[0])
+    return now
+
+
+def test_a_session_ends_12_hours_after_login_however_busy_the_shift(demo, auth, client, clock):
+    auth.login("dock")
+    for _ in range(11):  # a request every hour slides nothing forward
+        clock[0] += HOUR
+        assert client.get("/dock/").status_code == 200
+    clock[0] += HOUR - 60
+    assert client.get("/dock/").status_code == 200  # 11:59 after login
+    clock[0] += 120
+    response = client.get("/dock/")  # 12:01 after login
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_remember_cookie_is_refused_12_hours_after_its_login(demo, app, auth, client, clock):
+    token = auth.csrf_token("/auth/login")
+    client.post("/auth/login", data={"username": "dock", "password": "dockside-demo",
+                                     "remember": "y", "csrf_token": token})
+    remembered = app.test_client()  # a copy of the remember cookie alone, no session
+    remembered.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    clock[0] += 11 * HOUR
+    assert remembered.get("/dock/").status_code == 200
+    clock[0] += 2 * HOUR
+    assert remembered.get("/dock/").status_code == 302
+
+
+def test_a_password_change_does_not_restart_the_12_hours(demo, auth, client, clock):
+    auth.login("dock")
+    clock[0] += 6 * HOUR
+    client.post("/auth/password", data={
+        "csrf_token": auth.csrf_token("/auth/password"), "current": "dockside-demo",
+        "new": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    clock[0] += 5 * HOUR
+    assert client.get("/dock/").status_code == 200
+    clock[0] += 2 * HOUR
+    assert client.get("/dock/").status_code == 302
 
 
 def test_the_limits_use_shared_storage_when_configured(tmp_path):
