@@ -73,6 +73,14 @@ def _finish_config(app: Flask) -> None:
     secure = env not in ("development", "test")
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if secure:
+        # __Host- cookies: set by this host for its whole site only (Secure, Path=/, no
+        # Domain), so a sibling subdomain cannot plant a session on the dock's phones.
+        app.config.update(
+            SESSION_COOKIE_NAME="__Host-session", REMEMBER_COOKIE_NAME="__Host-remember_token",
+            SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_DOMAIN=None,
+            SESSION_COOKIE_PATH="/", REMEMBER_COOKIE_PATH="/",
+        )
     app.config.setdefault("PASSWORD_HASH_METHOD", "scrypt:131072:8:1")
 
 

@@ -1,4 +1,6 @@
 """Sessions and login: throttling, fixation, ending sessions, shift-long remember-me."""
+import re
+import shutil
 import time
 
 import pytest
@@ -211,3 +213,31 @@ def test_the_limits_use_shared_storage_when_configured(tmp_path):
 
     assert type(limiter._storage).__name__ == "RedisStorage"
     assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+@pytest.fixture
+def production(sqlite_demo_template, tmp_path):
+    """The demo data served with production settings, over HTTPS."""
+    path = tmp_path / "production.sqlite"
+    shutil.copy(sqlite_demo_template, path)
+    app = make_app(f"sqlite:///{path}", tmp_path, APP_ENV="production")
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_production_cookies_are_host_prefixed_so_no_subdomain_can_plant_them(production):
+    phone = production.test_client()
+    https = {"base_url": "https://dock.example", "headers": {
+        "Referer": "https://dock.example/auth/login"}}  # CSRF checks the referrer on HTTPS
+    page = phone.get("/auth/login", **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = phone.post("/auth/login", data={"username": "dock", "password": "dockside-demo",
+                                               "remember": "y", "csrf_token": token}, **https)
+    assert response.status_code == 302
+    cookies = {c.split("=")[0]: c for c in response.headers.getlist("Set-Cookie")}
+    assert set(cookies) == {"__Host-session", "__Host-remember_token"}
+    for cookie in cookies.values():  # what a browser demands of a __Host- cookie
+        assert "; Secure" in cookie and "; Path=/;" in cookie + ";" and "Domain=" not in cookie
+    assert phone.get("/dock/", **https).status_code == 200
