@@ -40,6 +40,9 @@ class Warehouse(db.Model):
     business_day_end_hour: Mapped[int] = mapped_column(default=18)
     # ISO weekdays the dock works, Monday = 1
     business_weekdays: Mapped[str] = mapped_column(sa.String(16), default="1,2,3,4,5")
+    # moves on with every save of the SLA policy: a form loaded before another admin's save
+    # is told so, not obeyed
+    sla_policy_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # sampling policy
     sampling_policy: Mapped[SamplingPolicy] = mapped_column(
         enum_column(SamplingPolicy), default=SamplingPolicy.Z14

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import sqlalchemy as sa
 
 from ..access import scope_asns
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
 from .queries import OPEN_STATUSES
@@ -209,14 +209,24 @@ def time_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
-def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object]) -> Warehouse:
+def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object], *,
+                      expected_version: object = None) -> Warehouse:
     """Save a warehouse's SLA policy from the admin's form (strings) or JSON (numbers).
 
     Validates everything first and saves nothing when anything is wrong (InvalidInput with
-    a detail per field). New targets apply to the board at once; receipt due times already
-    stamped at arrival keep their value, as promised to the seller then.
+    a detail per field). `expected_version` is the policy version the admin's form was
+    loaded at: when another save came in between, Conflict, nothing is saved, and
+    `warehouse` holds the policy as it now stands. New targets apply to the board at once;
+    receipt due times already stamped at arrival keep their value, as promised to the
+    seller then.
     """
     errors: list[dict] = []
+    version = None
+    if expected_version is not None:
+        version = _whole(expected_version, "version", 1, 2**31 - 1, [])
+        if version is None:
+            errors.append({"path": "version",
+                           "message": "the form is out of date: reload the page"})
     hours = {name: _whole(values.get(name), name, 1, MAX_POLICY_HOURS, errors)
              for name in POLICY_HOURS}
     start = _whole(values.get("business_day_start_hour"), "business_day_start_hour", 0, 23,
@@ -234,12 +244,19 @@ def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object]) -> War
         errors.append({"path": "business_hours_only", "message": "true or false"})
     if errors:
         raise InvalidInput("The SLA policy has errors.", errors)
+    warehouse = db.session.get(Warehouse, warehouse.id, with_for_update=True,
+                               populate_existing=True)
+    if version is not None and warehouse.sla_policy_version != version:
+        raise Conflict("Another admin saved this SLA policy after you opened it; nothing of "
+                       "yours was saved.",
+                       [{"path": "version", "message": f"now {warehouse.sla_policy_version}"}])
     for name, value in hours.items():
         setattr(warehouse, name, value)
     warehouse.business_day_start_hour, warehouse.business_day_end_hour = start, end
     warehouse.business_weekdays = ",".join(str(d) for d in weekdays)
     warehouse.timezone = zone
     warehouse.business_hours_only = business_only
+    warehouse.sla_policy_version += 1
     db.session.commit()
     return warehouse
 

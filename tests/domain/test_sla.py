@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from receiving_app.errors import InvalidInput
+from receiving_app.errors import Conflict, InvalidInput
 from receiving_app.extensions import db
 from receiving_app.models import AsnStatus, ExceptionState, ReceivingException, Warehouse
 from receiving_app.receiving import raise_exception
@@ -256,3 +256,15 @@ def test_a_wrong_policy_field_is_named_and_nothing_is_saved(demo, field, value, 
     lax1 = warehouse()
     assert (lax1.receipt_hours, lax1.timezone, lax1.business_hours_only) == \
         (48, "America/Los_Angeles", False)
+
+
+def test_a_policy_saved_from_an_outdated_version_is_refused_and_changes_nothing(demo):
+    update_sla_policy(warehouse(), VALID_FORM, expected_version=1)
+    assert warehouse().sla_policy_version == 2
+    with pytest.raises(Conflict) as refused:
+        update_sla_policy(warehouse(), {**VALID_FORM, "receipt_hours": "72"}, expected_version=1)
+    assert refused.value.status == 409
+    assert refused.value.details == [{"path": "version", "message": "now 2"}]
+    db.session.rollback()
+    lax1 = warehouse()
+    assert (lax1.receipt_hours, lax1.sla_policy_version) == (24, 2)

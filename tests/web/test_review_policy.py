@@ -14,10 +14,34 @@ FORM = {
 }
 
 
-def post_policy(client, auth, **changes):
-    data = {**FORM, **changes, "csrf_token": auth.csrf_token("/admin/warehouses/LAX1/sla")}
-    return client.post("/admin/warehouses/LAX1/sla", data={k: v for k, v in data.items()
-                                                            if v is not None})
+POLICY_PAGE = "/admin/warehouses/LAX1/sla"
+
+
+def loaded_form(client) -> dict:
+    """The policy form's hidden fields, as the admin's browser holds them once the page is
+    open (its CSRF token, the policy version it shows)."""
+    return hidden_fields(client.get(POLICY_PAGE).get_data(as_text=True))
+
+
+def hidden_fields(page: str) -> dict:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+
+
+def post_policy(client, auth=None, form: dict | None = None, **changes):
+    """Save the policy from the form as loaded now (or as loaded earlier: `form`)."""
+    data = {**FORM, **changes, **(form or loaded_form(client))}
+    return client.post(POLICY_PAGE, data={k: v for k, v in data.items() if v is not None})
+
+
+def another_admin(app):
+    """A second admin at another desk, logged in."""
+    from receiving_app.accounts import create_user
+    from tests.conftest import Auth
+
+    create_user("admin2", "dockside-demo", "admin")
+    desk = app.test_client()
+    Auth(desk).login("admin2")
+    return desk
 
 
 def test_the_form_shows_the_current_policy(demo, auth, client):
@@ -87,3 +111,48 @@ def test_a_shorter_count_target_makes_a_slow_count_late_on_the_board_at_once(dem
     assert "stage late" not in slow_row()  # 2 hours into a 4-hour count
     post_policy(client, auth, business_hours_only=None, count_hours="1")
     assert "stage late" in slow_row()
+
+
+def test_a_second_admin_saving_from_the_same_form_is_told_not_obeyed(demo, app, auth, client):
+    auth.login("admin")
+    other_desk = another_admin(app)
+    mine, theirs = loaded_form(client), loaded_form(other_desk)  # both open the form
+    assert post_policy(client, form=mine, receipt_hours="24").status_code == 302
+    refused = post_policy(other_desk, form=theirs, receipt_hours="72")
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Another admin saved this SLA policy after you opened it" in page
+    assert re.search(r'name="receipt_hours"[^>]*value="72"', page)  # what was typed stays
+    db.session.expire_all()
+    assert warehouse().receipt_hours == 24
+    # told, the admin may save again from that page on purpose
+    assert post_policy(other_desk, form=hidden_fields(page), receipt_hours="72").status_code \
+        == 302
+    db.session.expire_all()
+    assert warehouse().receipt_hours == 72
+
+
+def test_a_form_corrected_after_an_error_still_notices_the_other_admins_save(demo, app, auth,
+                                                                             client):
+    auth.login("admin")
+    mine = loaded_form(client)
+    other_desk = another_admin(app)
+    assert post_policy(other_desk, receipt_hours="24").status_code == 302
+    wrong = post_policy(client, form=mine, receipt_hours="0")
+    assert wrong.status_code == 422
+    corrected = post_policy(client, form=hidden_fields(wrong.get_data(as_text=True)),
+                            receipt_hours="36")
+    assert corrected.status_code == 409
+    db.session.expire_all()
+    assert warehouse().receipt_hours == 24
+
+
+def test_a_policy_form_without_its_version_is_refused_and_saves_nothing(demo, auth, client):
+    auth.login("admin")
+    form = loaded_form(client)
+    form.pop("version", None)
+    refused = post_policy(client, form=form, receipt_hours="24")
+    assert refused.status_code == 422
+    assert "reload the page" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert warehouse().receipt_hours == 48

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ...errors import InvalidInput
+from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...models import Warehouse
 from ...receiving.sla import (
@@ -33,22 +33,32 @@ def index():
 @bp.route("/warehouses/<code>/sla", methods=["GET", "POST"])
 @requires("admin")
 def sla_policy(code: str):
-    """Edit a warehouse's SLA policy; a wrong field is shown beside the form, nothing saved."""
+    """Edit a warehouse's SLA policy; a wrong field is shown beside the form, nothing saved.
+
+    The form carries the policy version it was loaded at: when another admin saved in
+    between, 409, the typed values stay in the form and saving again replaces theirs.
+    """
     warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
     if warehouse is None:
         return render_template("error.html", error=None, message=f"No warehouse {code}."), 404
-    values, errors, status = _policy_values(warehouse), {}, 200
+    values, errors, conflict, status = _policy_values(warehouse), {}, None, 200
     if request.method == "POST":
         values = _submitted()
         try:
-            update_sla_policy(warehouse, values)
+            update_sla_policy(warehouse, values, expected_version=values["version"])
         except InvalidInput as error:
             errors, status = {d["path"]: d["message"] for d in error.details}, 422
+        except Conflict as error:
+            # Told, the admin may save again on purpose: the form now carries the version
+            # that was saved meanwhile.
+            values["version"] = warehouse.sla_policy_version
+            conflict, status = error.message, 409
         else:
             flash(f"SLA policy of {warehouse.code} saved.", "success")
             return redirect(url_for("admin.sla_policy", code=warehouse.code))
     return render_template("admin/sla_policy.html", warehouse=warehouse, values=values,
-                           errors=errors, zones=time_zones(), weekdays=WEEKDAYS,
+                           errors=errors, conflict=conflict, zones=time_zones(),
+                           weekdays=WEEKDAYS,
                            labels=POLICY_LABELS, max_hours=MAX_POLICY_HOURS), status
 
 
@@ -60,6 +70,7 @@ def _policy_values(warehouse: Warehouse) -> dict:
         business_day_end_hour=warehouse.business_day_end_hour,
         business_weekdays=[str(d) for d in sorted(working_weekdays(warehouse.business_weekdays))],
         timezone=warehouse.timezone,
+        version=warehouse.sla_policy_version,
     )
     return values
 
@@ -74,5 +85,6 @@ def _submitted() -> dict:
         business_day_end_hour=form.get("business_day_end_hour", ""),
         business_weekdays=form.getlist("business_weekdays"),
         timezone=form.get("timezone", ""),
+        version=form.get("version", ""),
     )
     return values
