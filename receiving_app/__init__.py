@@ -39,6 +39,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .security import init_security
 
     init_security(app)
+    from .web.whole_body import ReceiveWholeBody
+
+    app.wsgi_app = ReceiveWholeBody(app.wsgi_app, app.config["MAX_CONTENT_LENGTH"])
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
