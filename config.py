@@ -9,6 +9,11 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 
 
+def is_production(app_env: str) -> bool:
+    """Everywhere but a developer's laptop and the tests: HTTPS, secrets, shared limits."""
+    return app_env not in ("development", "test")
+
+
 def database_url(url: str | None, instance_path: Path) -> str:
     """Turn DATABASE_URL into a SQLAlchemy URL, defaulting to a SQLite file.
 

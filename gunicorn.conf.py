@@ -6,9 +6,26 @@ workers, and the dock, until their timeout). The app receives every body whole b
 looks at the database (receiving_app/web/whole_body.py), so a slow sender holds no lock.
 More slow senders than threads at once need a buffering proxy in front (see the README's
 "Deploying").
+
+Login throttling counts failed passwords in memory unless RATELIMIT_STORAGE_URI names a
+shared store: each worker process would count on its own, so production refuses to start
+several workers without one.
 """
 import os
+
+from config import Config, is_production
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = 16
+
+
+def on_starting(server):
+    """Refuse several workers that would each keep their own login counters."""
+    storage = Config.RATELIMIT_STORAGE_URI
+    if is_production(Config.APP_ENV) and server.cfg.workers > 1 \
+            and storage.startswith("memory://"):
+        raise SystemExit(
+            f"Refusing to start {server.cfg.workers} workers with in-memory login throttling: "
+            "each would count failed passwords on its own. Set RATELIMIT_STORAGE_URI to a "
+            "shared store (redis://...) or run one worker (WEB_CONCURRENCY=1).")

@@ -1,4 +1,6 @@
-"""The app under gunicorn, as in production: several sync workers, on 127.0.0.1 only."""
+"""The app under gunicorn with production settings: four sync workers (the shape of every
+run in docs/benchmarks.md; production now serves with threaded workers, gunicorn.conf.py),
+on 127.0.0.1 only."""
 from __future__ import annotations
 
 import os
@@ -12,7 +14,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-# Production's own README says four workers: two per core on this 2-core machine.
+# Four workers, two per core on this 2-core machine, as the README deployed them until
+# production moved to threaded workers.
 WORKERS = 4
 START_TIMEOUT_S = 60
 
@@ -39,7 +42,8 @@ class Server:
     def __enter__(self) -> "Server":
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.process = subprocess.Popen(
-            [str(gunicorn), "--workers", str(self.workers), "--worker-class", "sync",
+            [str(gunicorn), "--config", str(ROOT / "bench" / "gunicorn.conf.py"),
+             "--workers", str(self.workers), "--worker-class", "sync",
              "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning", "wsgi:app"],
             cwd=ROOT, env={**os.environ, **self.environment},
         )

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import Config, database_url
+from config import Config, database_url, is_production
 
 from .extensions import csrf, db, login_manager, migrate
 
@@ -73,7 +73,7 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set outside development")
         app.config["SECRET_KEY"] = _development_secret(instance)
     # Cookies travel over HTTPS only, except on a developer's laptop and in tests.
-    secure = env not in ("development", "test")
+    secure = is_production(env)
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
     if secure:

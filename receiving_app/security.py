@@ -3,6 +3,8 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from config import is_production
+
 # No inline script or style anywhere, no eval: htmx runs with allowEval=false and
 # includeIndicatorStyles=false. 'wasm-unsafe-eval' lets the camera's barcode reader
 # compile its WebAssembly; it does not allow JavaScript eval.
@@ -38,7 +40,7 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
-    strict_transport = app.config["APP_ENV"] not in ("development", "test")
+    strict_transport = is_production(app.config["APP_ENV"])
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
