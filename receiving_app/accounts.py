@@ -2,19 +2,32 @@
 import hashlib
 import secrets
 import time
+from typing import Annotated
 
 import sqlalchemy as sa
 from flask import current_app
+from pydantic import Field, StrictStr
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import InvalidInput
 from .extensions import db
 from .i18n import SUPPORTED_LOCALES
 from .models import ApiToken, Role, Seller, User, Warehouse, utcnow
+from .receiving.payloads import Payload, checked, checked_value, says, text
 
 MAX_PASSWORD_LENGTH = 1024
 MIN_PASSWORD_LENGTH = 8
 _dummy_hash: dict[str, str] = {}
+USER_REFUSED = "The user could not be created."
+# Any characters: a password is hashed, never stored or shown.
+PASSWORD = Annotated[StrictStr, Field(min_length=MIN_PASSWORD_LENGTH,
+                                      max_length=MAX_PASSWORD_LENGTH),
+                     says(f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters")]
+
+
+class NewUser(Payload):
+    username: text(80, required=True, blank="1 to 80 characters")
+    password: PASSWORD
 
 
 def hash_password(password: str) -> str:
@@ -29,13 +42,13 @@ def create_user(
     """Create a user; a seller user belongs to one seller, staff to a warehouse."""
     role = Role(role)
     errors = []
-    if not username or len(username) > 80:
-        errors.append({"path": "username", "message": "1 to 80 characters"})
-    elif db.session.scalar(sa.select(User.id).where(User.username == username)):
+    try:
+        username = checked(NewUser, {"username": username, "password": password},
+                           USER_REFUSED).username
+    except InvalidInput as refused:
+        username, errors = "", list(refused.details)
+    if username and db.session.scalar(sa.select(User.id).where(User.username == username)):
         errors.append({"path": "username", "message": f"{username} is taken"})
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        errors.append({"path": "password", "message": f"{MIN_PASSWORD_LENGTH} to "
-                       f"{MAX_PASSWORD_LENGTH} characters"})
     seller = warehouse = None
     if role is Role.SELLER:
         seller = db.session.scalar(sa.select(Seller).where(Seller.code == (seller_code or "")))
@@ -48,7 +61,7 @@ def create_user(
     elif role is not Role.ADMIN:
         errors.append({"path": "warehouse", "message": "staff need a --warehouse"})
     if errors:
-        raise InvalidInput("The user could not be created.", errors)
+        raise InvalidInput(USER_REFUSED, errors)
     user = User(username=username, password_hash=hash_password(password), role=role,
                 seller=seller, warehouse=warehouse)
     db.session.add(user)
@@ -110,9 +123,8 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise InvalidInput("The current password is wrong.",
                            [{"path": "current", "message": "wrong password"}])
-    if not MIN_PASSWORD_LENGTH <= len(new) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
-                           [{"path": "new", "message": "length"}])
+    checked_value(PASSWORD, new, "new",
+                  f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
     user.password_hash = hash_password(new)
     _end_sessions_and_tokens(user)
     db.session.commit()

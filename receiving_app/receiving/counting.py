@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..barcodes import parse_scan
 from ..database import run
 from ..errors import InvalidInput
 from ..extensions import db
@@ -14,7 +13,8 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonContent, CartonStatus, ExceptionKind, LocationKind,
     ReceivingException, User, utcnow,
 )
-from .lookup import find_carton_row
+from .lookup import find_carton_row, read_scan
+from .payloads import checked_value, whole_number
 from .raising import new_exception
 from .sampling import choose_sample, sample_size
 from .scans import ScanResult, record_scan, replayed
@@ -25,6 +25,7 @@ from .summary import RECEIVED_STATUSES
 from .stock import move, warehouse_location_id
 
 MAX_PAPERWORK_CARTONS = 1_000_000
+PAPERWORK_CARTONS = whole_number(0, MAX_PAPERWORK_CARTONS, "a whole number, 0 or more")
 
 
 def lock_asn(asn: Asn, *, shared: bool = False, status_only: bool = False) -> Asn:
@@ -58,10 +59,9 @@ _LOCK_STATUS = (
 
 def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User) -> Asn:
     """Check the delivery in: record the carrier's carton count and start the SLA clock."""
-    if isinstance(paperwork_cartons, bool) or not isinstance(paperwork_cartons, int) or \
-            not 0 <= paperwork_cartons <= MAX_PAPERWORK_CARTONS:
-        raise InvalidInput("Enter the number of cartons on the delivery paperwork.",
-                           [{"path": "paperwork_cartons", "message": "a whole number, 0 or more"}])
+    paperwork_cartons = checked_value(
+        PAPERWORK_CARTONS, paperwork_cartons, "paperwork_cartons",
+        "Enter the number of cartons on the delivery paperwork.")
     asn = lock_asn(asn)
     advance(asn, "arrive")
     now = utcnow()
@@ -92,11 +92,11 @@ def receive_carton(
     Core statements rather than mapped objects (docs/benchmarks.md): the same rows, a
     third of the cost, and on SQLite a shorter hold of the one write lock.
     """
+    scan = read_scan(raw_code, "label")
     if (first := replayed(key, user)) is not None:
         return first
     asn = lock_asn(asn, status_only=True)
     check_step(asn, "receive")
-    scan = parse_scan(raw_code)
     carton = find_carton_row(asn, scan, lock=True)
     if carton is None:
         result = _unexpected_carton(asn, scan, user)

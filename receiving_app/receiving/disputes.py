@@ -7,7 +7,7 @@ like any exception; accepting it posts nothing to the ledger by itself, because 
 the seller says are there were not found (a correction is a separate adjustment).
 """
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..errors import Conflict, InvalidInput, NotFound, WrongStep
 from ..extensions import db
@@ -15,19 +15,24 @@ from ..models import (
     Asn, AsnStatus, ExceptionKind, ExceptionState, ReceivingException, Sku, User, utcnow,
 )
 from .counting import lock_asn
+from .payloads import MAX_NOTE, Payload, checked, text
 from .raising import UNRESOLVED, new_exception
 from .seller_events import emit_exception_event
 from .summary import asn_lines
 
-MAX_NOTE = 2000
+
+class Dispute(Payload):
+    """A seller's dispute: the SKU of the line, and what they contest."""
+
+    sku: text(64)
+    note: text(MAX_NOTE, required=True, kind="note", blank=_l("a note is required"))
 
 
 def dispute_line(asn: Asn, sku_code: str, note: str, *, user: User) -> ReceivingException:
     """Open a dispute on one SKU line of the seller's closed receipt."""
-    note = note.strip() if isinstance(note, str) else ""
-    if not 0 < len(note) <= MAX_NOTE:
-        raise InvalidInput(_("Say what you contest, in at most %(n)s characters.", n=MAX_NOTE),
-                           [{"path": "note", "message": _("a note is required")}])
+    dispute = checked(Dispute, {"sku": sku_code, "note": note},
+                      _("Say what you contest, in at most %(n)s characters.", n=MAX_NOTE))
+    sku_code, note = dispute.sku, dispute.note
     if user.seller_id != asn.seller_id:
         raise NotFound(_("No ASN %(number)s.", number=asn.number))
     asn = lock_asn(asn)

@@ -1,8 +1,10 @@
 """Opening sample cartons: count the units, compare with the packing list, escalate."""
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..barcodes import parse_scan
 from ..errors import InvalidInput, NotFound, WrongStep
@@ -12,13 +14,18 @@ from ..models import (
     ResolutionKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .lookup import find_carton, find_sku
+from .lookup import find_carton, find_sku, find_skus, read_scan
+from .payloads import Payload, Scanned, checked, checked_value, refusal, says, whole_number
 from .raising import COUNT_KINDS, new_exception, unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .seller_events import emit_exception_event
 from .states import check_step
 
 MAX_UNITS = 1_000_000
+# The SKUs of one carton: a line each (an ERP once sent 50,000).
+MAX_COUNT_LINES = 500
+COUNTS_REFUSED = "The counts have errors."
+UNIT_COUNT = whole_number(1, MAX_UNITS, "a whole number above 0")
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class Finding:
 
 
 def _carton_to_open(asn: Asn, carton_label: str) -> Carton:
-    carton = find_carton(asn, parse_scan(carton_label), lock=True)
+    carton = find_carton(asn, read_scan(carton_label, "label"), lock=True)
     if carton is None:
         raise NotFound(f"No carton {carton_label} on ASN {asn.number}.")
     if carton.status is not CartonStatus.RECEIVED:
@@ -48,15 +55,13 @@ def count_units(
     damaged: bool = False, key: str | None = None, client_time: datetime | None = None,
 ) -> ScanResult:
     """One unit scan in an opened carton (or one scan and a typed count): +qty of that SKU."""
-    if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_UNITS:
-        raise InvalidInput("Enter a count from 1 up.", [{"path": "qty", "message":
-                                                         "a whole number above 0"}])
+    qty = checked_value(UNIT_COUNT, qty, "qty", "Enter a count from 1 up.")
+    scan = read_scan(raw_code)
     if (first := replayed(key, user)) is not None:
         return first
     asn = lock_asn(asn, shared=True)
     check_step(asn, "inspect")
     carton = _carton_to_open(asn, carton_label)
-    scan = parse_scan(raw_code)
     sku = find_sku(asn.seller_id, scan)
     if sku is None:
         result = ScanResult("unknown", f"Not a product of {asn.seller.code}: {scan.code}.",
@@ -88,11 +93,12 @@ def inspect_carton(
     (short, over, wrong SKU, damaged, undeclared mixed) becomes an exception and adds every
     unopened carton holding that SKU to the sample.
     """
+    lines = None if counts is None else checked(Counts, {"counts": counts}, COUNTS_REFUSED)
     asn = lock_asn(asn)
     check_step(asn, "inspect")
     carton = _carton_to_open(asn, carton_label)
-    if counts is not None:
-        _apply_counts(asn, carton, _validate_counts(asn, counts))
+    if lines is not None:
+        _apply_counts(asn, carton, _resolve_counts(asn, lines.counts))
     now = utcnow()
     for content in carton.contents:
         content.counted_qty = content.counted_qty or 0
@@ -119,35 +125,43 @@ def inspect_carton(
     }
 
 
-def _validate_counts(asn: Asn, counts) -> list[tuple[int, int, int]]:
-    if not isinstance(counts, list):
-        raise InvalidInput("counts must be a list.", [{"path": "counts", "message": "a list"}])
+class CountLine(Payload):
+    """One SKU found in an opened carton: how many, and how many of them damaged."""
+
+    sku: Annotated[Scanned, Field(min_length=1)]
+    qty: whole_number(0, MAX_UNITS, "a whole number, 0 or more")
+    damaged: whole_number(0, MAX_UNITS, "from 0 up to qty") = 0
+
+    @field_validator("damaged")
+    @classmethod
+    def at_most_qty(cls, damaged: int, info: ValidationInfo) -> int:
+        if damaged > info.data.get("qty", damaged):
+            raise refusal("from 0 up to qty")
+        return damaged
+
+
+class Counts(Payload):
+    counts: Annotated[list[CountLine], Field(max_length=MAX_COUNT_LINES), says(
+        list_type="a list", too_long=f"at most {MAX_COUNT_LINES} lines, one per SKU")]
+
+
+def _resolve_counts(asn: Asn, lines: list[CountLine]) -> list[tuple[int, int, int]]:
+    """(SKU id, qty, damaged) of each line, its SKU found by any of its codes; InvalidInput
+    for a line whose SKU is not the seller's or is listed twice."""
+    skus = find_skus(asn.seller_id, [parse_scan(line.sku) for line in lines])
     errors, result, seen = [], [], set()
-    for i, line in enumerate(counts):
-        path = f"counts[{i}]"
-        if not isinstance(line, dict):
-            errors.append({"path": path, "message": "must be an object"})
-            continue
-        sku = find_sku(asn.seller_id, parse_scan(str(line.get("sku", ""))))
-        qty, damaged = line.get("qty"), line.get("damaged", 0)
+    for i, (line, sku) in enumerate(zip(lines, skus)):
         if sku is None:
-            errors.append({"path": f"{path}.sku", "message": f"not a SKU of {asn.seller.code}"})
+            errors.append({"path": f"counts[{i}].sku",
+                           "message": f"not a SKU of {asn.seller.code}"})
         elif sku.id in seen:
-            errors.append({"path": f"{path}.sku", "message": "listed twice"})
-        if not _whole(qty, 0, MAX_UNITS):
-            errors.append({"path": f"{path}.qty", "message": "a whole number, 0 or more"})
-        if not _whole(damaged, 0, MAX_UNITS) or (_whole(qty, 0, MAX_UNITS) and damaged > qty):
-            errors.append({"path": f"{path}.damaged", "message": "from 0 up to qty"})
-        if sku is not None:
+            errors.append({"path": f"counts[{i}].sku", "message": "listed twice"})
+        else:
             seen.add(sku.id)
-            result.append((sku.id, qty, damaged))
+            result.append((sku.id, line.qty, line.damaged))
     if errors:
-        raise InvalidInput("The counts have errors.", errors)
+        raise InvalidInput(COUNTS_REFUSED, errors)
     return result
-
-
-def _whole(value, low: int, high: int) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
 
 
 def _apply_counts(asn: Asn, carton: Carton, counts: list[tuple[int, int, int]]) -> None:

@@ -1,10 +1,11 @@
 """ASN intake: one domain function behind the seller form, the CSV upload and the API."""
-import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -18,10 +19,155 @@ from ..models import (
     Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,
     Warehouse,
 )
+from .payloads import Flag, Payload, checked, day, path_of, refusal, says, text, whole_number
 
-NUMBER_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
+# What a URL segment carries as it is: an ASN number is a path segment of every door.
+NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MAX_QTY = 1_000_000
 MAX_CARTONS = 100_000
+MAX_BARCODES = 50  # of one SKU
+# Sellers send ASNs weeks ahead, and now and then for a delivery already on its way.
+ARRIVAL_PAST, ARRIVAL_FUTURE = timedelta(days=366), timedelta(days=2 * 366)
+CODE = text(64, required=True)
+
+
+class SkuIn(Payload):
+    sku: CODE
+    description: text(255, kind="note") = ""
+    barcodes: Annotated[list[CODE], Field(max_length=MAX_BARCODES)] = []
+    high_value: Flag = False
+
+    @field_validator("sku")
+    @classmethod
+    def listed_once(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.declare_sku(code)
+
+
+class LineIn(Payload):
+    sku: CODE
+    qty: whole_number(1, MAX_QTY, f"must be a whole number from 1 to {MAX_QTY}")
+
+    @field_validator("sku")
+    @classmethod
+    def known_once_per_carton(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.line_sku(code)
+
+
+class CartonIn(Payload):
+    label: CODE
+    contents: Annotated[list[LineIn], Field(min_length=1), says(
+        too_short="a carton needs at least one content line",
+        list_type="a carton needs at least one content line")]
+
+    @model_validator(mode="before")
+    @classmethod
+    def new_carton(cls, data, info: ValidationInfo):
+        info.context.new_carton()
+        return data
+
+    @field_validator("label")
+    @classmethod
+    def label_once(cls, label: str, info: ValidationInfo) -> str:
+        return info.context.label(label)
+
+
+class AsnIn(Payload):
+    """One ASN as the API, the form and each ASN of a CSV upload send it.
+
+    Fields are checked in the order they are declared (pydantic's promise), so the rules
+    that need the database (IntakeRules, the validation context) know the seller and the
+    declared SKUs by the time they check a carton's lines.
+    """
+
+    number: Annotated[CODE, Field(pattern=NUMBER_PATTERN), says(
+        string_pattern_mismatch="use letters, digits and . _ - only (at most 64)")]
+    warehouse: text(16, required=True)
+    seller: Annotated[text(16), Field(validate_default=True)] = ""
+    expected_arrival: day(before=ARRIVAL_PAST, after=ARRIVAL_FUTURE,
+                          words="must be a date like 2026-11-30") | None = None
+    carrier: text(80) = ""
+    tracking: text(120) = ""
+    skus: list[SkuIn] = []
+    cartons: Annotated[list[CartonIn], Field(min_length=1, max_length=MAX_CARTONS), says(
+        missing="at least one carton is required", too_short="at least one carton is required",
+        too_long=f"at most {MAX_CARTONS} cartons per ASN")]
+
+    @field_validator("warehouse")
+    @classmethod
+    def known_warehouse(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.warehouse_of(code)
+
+    @field_validator("seller")
+    @classmethod
+    def the_users_seller(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.seller_of(code)
+
+    @field_validator("expected_arrival", mode="before")
+    @classmethod
+    def blank_is_none(cls, value):
+        return None if value == "" else value
+
+
+class IntakeRules:
+    """The checks of one ASN that need the database or the whole payload, called by AsnIn's
+    validators as pydantic reaches each field; what they resolve is kept here."""
+
+    def __init__(self, user: User):
+        self.user = user
+        self.warehouse: Warehouse | None = None
+        self.seller: Seller | None = None
+        self.declared: set[str] = set()
+        self.labels: set[str] = set()
+        self.carton_skus: set[str] = set()
+        self._known: set[str] | None = None
+
+    def warehouse_of(self, code: str) -> str:
+        warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
+        if warehouse is None:
+            raise refusal(f"no warehouse {code}")
+        if self.user.is_staff and self.user.warehouse_id not in (None, warehouse.id):
+            raise refusal("you may only submit ASNs to your own warehouse")
+        self.warehouse = warehouse
+        return code
+
+    def seller_of(self, code: str) -> str:
+        if self.user.role is Role.SELLER:
+            if code not in ("", self.user.seller.code):
+                raise refusal("a seller submits ASNs for itself only")
+            self.seller = self.user.seller
+            return self.seller.code
+        if not code:
+            raise refusal("is required")
+        self.seller = db.session.scalar(sa.select(Seller).where(Seller.code == code))
+        if self.seller is None:
+            raise refusal(f"no seller {code}")
+        return code
+
+    def declare_sku(self, code: str) -> str:
+        if code in self.declared:
+            raise refusal(f"SKU {code} is listed twice")
+        self.declared.add(code)
+        return code
+
+    def new_carton(self) -> None:
+        self.carton_skus = set()
+
+    def label(self, label: str) -> str:
+        if label in self.labels:
+            raise refusal(f"carton label {label} appears twice")
+        self.labels.add(label)
+        return label
+
+    def line_sku(self, code: str) -> str:
+        if self._known is None:  # the seller's SKUs, read once the first line needs them
+            self._known = set() if self.seller is None else set(db.session.scalars(
+                sa.select(Sku.code).where(Sku.seller_id == self.seller.id)))
+        if code not in self._known and code not in self.declared:
+            raise refusal(f"unknown SKU {code}: list it under skus")
+        if code in self.carton_skus:
+            raise refusal(f"SKU {code} appears twice in this carton")
+        self.carton_skus.add(code)
+        return code
 
 
 @dataclass
@@ -43,11 +189,6 @@ class Draft:
         return sum(c["qty"] for carton in self.cartons for c in carton["contents"])
 
 
-class _Errors(list):
-    def add(self, path: str, message: str) -> None:
-        self.append({"path": path, "message": message})
-
-
 def submit_asn(payload: dict, *, user: User) -> Asn:
     """Validate an ASN payload fully and save it with its in-transit movements, or save nothing.
 
@@ -62,7 +203,7 @@ def submit_asns(payloads: list[dict], *, user: User) -> list[Asn]:
     drafts = validate_asns(payloads, user=user)
     errors = [e for d in drafts for e in d.errors]
     if errors:
-        raise InvalidInput("The ASN has errors; nothing was saved.", errors)
+        raise InvalidInput(REFUSED, errors)
     try:
         asns = [_write(draft, user) for draft in drafts]
         db.session.commit()
@@ -72,184 +213,43 @@ def submit_asns(payloads: list[dict], *, user: User) -> list[Asn]:
     return asns
 
 
+REFUSED = "The ASN has errors; nothing was saved."
+
+
 def validate_asns(payloads: list[dict], *, user: User) -> list[Draft]:
     """Check payloads without writing; each Draft carries its errors (paths prefixed when several)."""
     drafts = []
     seen: set[tuple[int, str]] = set()
     for index, payload in enumerate(payloads):
-        prefix = f"[{index}]." if len(payloads) > 1 else ""
+        prefix = f"[{index}]" if len(payloads) > 1 else ""
         draft = _validate(payload, user, prefix)
         key = (draft.seller.id if draft.seller else 0, draft.number)
         if draft.number and key in seen:
-            draft.errors.append({"path": f"{prefix}number", "message": "ASN number appears twice"})
+            draft.errors.append({"path": path_of(("number",), prefix),
+                                 "message": "ASN number appears twice"})
         seen.add(key)
         drafts.append(draft)
     return drafts
 
 
 def _validate(payload: dict, user: User, prefix: str) -> Draft:
-    errors = _Errors()
-    if not isinstance(payload, dict):
-        errors.add(prefix.rstrip(".") or "$", "must be an object")
-        payload = {}
-
-    number = _text(payload, "number", errors, prefix, required=True, max_len=64)
-    if number and not NUMBER_PATTERN.match(number):
-        errors.add(f"{prefix}number", "use letters, digits and . _ - / only (at most 64)")
-    warehouse = _resolve_warehouse(payload, user, errors, prefix)
-    seller = _resolve_seller(payload, user, errors, prefix)
-    expected_arrival = _date(payload, "expected_arrival", errors, prefix)
-    carrier = _text(payload, "carrier", errors, prefix, max_len=80)
-    tracking = _text(payload, "tracking", errors, prefix, max_len=120)
-
-    declared_skus = _validate_skus(payload.get("skus", []), errors, prefix)
-    known_codes = _known_sku_codes(seller, {s["sku"] for s in declared_skus})
-    available = known_codes | {s["sku"] for s in declared_skus}
-    cartons = _validate_cartons(payload.get("cartons"), available, errors, prefix)
-
-    if number and seller and not errors:
-        exists = db.session.scalar(
-            sa.select(Asn.id).where(Asn.seller_id == seller.id, Asn.number == number)
-        )
-        if exists:
-            raise Conflict(f"ASN {number} already exists for seller {seller.code}.")
-    return Draft(
-        number=number, warehouse=warehouse, seller=seller, expected_arrival=expected_arrival,
-        carrier=carrier, tracking=tracking, skus=declared_skus, cartons=cartons, errors=errors,
-    )
-
-
-def _text(payload, key, errors, prefix, required=False, max_len=255) -> str:
-    value = payload.get(key)
-    if value is None or value == "":
-        if required:
-            errors.add(f"{prefix}{key}", "is required")
-        return ""
-    if not isinstance(value, str):
-        errors.add(f"{prefix}{key}", "must be text")
-        return ""
-    value = value.strip()
-    if len(value) > max_len:
-        errors.add(f"{prefix}{key}", f"at most {max_len} characters")
-    return value
-
-
-def _date(payload, key, errors, prefix) -> date | None:
-    value = payload.get(key)
-    if value in (None, ""):
-        return None
+    rules = IntakeRules(user)
     try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        errors.add(f"{prefix}{key}", "must be a date like 2026-11-30")
-        return None
-
-
-def _resolve_warehouse(payload, user, errors, prefix) -> Warehouse | None:
-    code = _text(payload, "warehouse", errors, prefix, required=True, max_len=16)
-    if not code:
-        return None
-    warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
-    if warehouse is None:
-        errors.add(f"{prefix}warehouse", f"no warehouse {code}")
-    elif user.is_staff and user.warehouse_id not in (None, warehouse.id):
-        errors.add(f"{prefix}warehouse", "you may only submit ASNs to your own warehouse")
-    return warehouse
-
-
-def _resolve_seller(payload, user, errors, prefix) -> Seller | None:
-    code = payload.get("seller")
-    if user.role is Role.SELLER:
-        if code not in (None, "", user.seller.code):
-            errors.add(f"{prefix}seller", "a seller submits ASNs for itself only")
-        return user.seller
-    code = _text(payload, "seller", errors, prefix, required=True, max_len=16)
-    if not code:
-        return None
-    seller = db.session.scalar(sa.select(Seller).where(Seller.code == code))
-    if seller is None:
-        errors.add(f"{prefix}seller", f"no seller {code}")
-    return seller
-
-
-def _validate_skus(skus, errors, prefix) -> list[dict]:
-    if not isinstance(skus, list):
-        errors.add(f"{prefix}skus", "must be a list")
-        return []
-    result, seen = [], set()
-    for i, item in enumerate(skus):
-        path = f"{prefix}skus[{i}]"
-        if not isinstance(item, dict):
-            errors.add(path, "must be an object")
-            continue
-        code = _text(item, "sku", errors, f"{path}.", required=True, max_len=64)
-        description = _text(item, "description", errors, f"{path}.", max_len=255)
-        barcodes = item.get("barcodes", [])
-        if not isinstance(barcodes, list) or not all(
-            isinstance(b, str) and 0 < len(b.strip()) <= 64 for b in barcodes
-        ):
-            errors.add(f"{path}.barcodes", "must be a list of codes of at most 64 characters")
-            barcodes = []
-        high_value = item.get("high_value", False)
-        if not isinstance(high_value, bool):
-            errors.add(f"{path}.high_value", "must be true or false")
-        if code in seen:
-            errors.add(f"{path}.sku", f"SKU {code} is listed twice")
-        seen.add(code)
-        if code:
-            result.append({
-                "sku": code, "description": description, "high_value": high_value is True,
-                "barcodes": [b.strip() for b in barcodes],
-            })
-    return result
-
-
-def _known_sku_codes(seller, wanted: set[str]) -> set[str]:
-    if seller is None:
-        return set()
-    return set(db.session.scalars(sa.select(Sku.code).where(Sku.seller_id == seller.id)))
-
-
-def _validate_cartons(cartons, available_skus: set[str], errors, prefix) -> list[dict]:
-    if not isinstance(cartons, list) or not cartons:
-        errors.add(f"{prefix}cartons", "at least one carton is required")
-        return []
-    if len(cartons) > MAX_CARTONS:
-        errors.add(f"{prefix}cartons", f"at most {MAX_CARTONS} cartons per ASN")
-        return []
-    result, labels = [], set()
-    for i, carton in enumerate(cartons):
-        path = f"{prefix}cartons[{i}]"
-        if not isinstance(carton, dict):
-            errors.add(path, "must be an object")
-            continue
-        label = _text(carton, "label", errors, f"{path}.", required=True, max_len=64)
-        if label in labels:
-            errors.add(f"{path}.label", f"carton label {label} appears twice")
-        labels.add(label)
-        contents = carton.get("contents")
-        if not isinstance(contents, list) or not contents:
-            errors.add(f"{path}.contents", "a carton needs at least one content line")
-            continue
-        lines, skus_in_carton = [], set()
-        for j, line in enumerate(contents):
-            line_path = f"{path}.contents[{j}]"
-            if not isinstance(line, dict):
-                errors.add(line_path, "must be an object")
-                continue
-            sku = _text(line, "sku", errors, f"{line_path}.", required=True, max_len=64)
-            if sku and sku not in available_skus:
-                errors.add(f"{line_path}.sku", f"unknown SKU {sku}: list it under skus")
-            if sku in skus_in_carton:
-                errors.add(f"{line_path}.sku", f"SKU {sku} appears twice in this carton")
-            skus_in_carton.add(sku)
-            qty = line.get("qty")
-            if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_QTY:
-                errors.add(f"{line_path}.qty", f"must be a whole number from 1 to {MAX_QTY}")
-                qty = 0
-            lines.append({"sku": sku, "qty": qty})
-        result.append({"label": label, "contents": lines})
-    return result
+        asn = checked(AsnIn, payload, REFUSED, prefix=prefix, context=rules)
+    except InvalidInput as refused:
+        return Draft(number="", warehouse=rules.warehouse, seller=rules.seller,
+                     expected_arrival=None, carrier="", tracking="", skus=[], cartons=[],
+                     errors=refused.details)
+    exists = db.session.scalar(
+        sa.select(Asn.id).where(Asn.seller_id == rules.seller.id, Asn.number == asn.number))
+    if exists:
+        raise Conflict(f"ASN {asn.number} already exists for seller {rules.seller.code}.")
+    return Draft(
+        number=asn.number, warehouse=rules.warehouse, seller=rules.seller,
+        expected_arrival=asn.expected_arrival, carrier=asn.carrier, tracking=asn.tracking,
+        skus=[sku.model_dump() for sku in asn.skus],
+        cartons=[carton.model_dump() for carton in asn.cartons],
+    )
 
 
 def _write(draft: Draft, user: User) -> Asn:

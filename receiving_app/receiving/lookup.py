@@ -4,10 +4,17 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
-from ..barcodes import Scan
+from ..barcodes import Scan, parse_scan
 from ..database import run
 from ..extensions import db
 from ..models import Asn, Carton, Location, Sku, SkuBarcode
+from .payloads import Scanned, checked_value
+
+
+def read_scan(raw: str, path: str = "code") -> Scan:
+    """What a scanner, a camera or a URL's label delivered, read by barcodes.parse_scan;
+    InvalidInput (at `path`) when it is not text or holds a control character."""
+    return parse_scan(checked_value(Scanned, raw, path, "That scan cannot be read."))
 
 
 def find_carton(asn: Asn, scan: Scan, *, lock: bool = False) -> Carton | None:
@@ -52,19 +59,32 @@ def _carton_params(asn: Asn, scan: Scan, keys: list[str]) -> dict:
 
 def find_sku(seller_id: int, scan: Scan) -> Sku | None:
     """The seller's SKU by any of its barcodes, by the GTIN inside GS1 data, or by its code."""
-    keys = scan.product_keys()
+    return find_skus(seller_id, [scan])[0]
+
+
+def find_skus(seller_id: int, scans: list[Scan]) -> list[Sku | None]:
+    """find_sku of each scan, in two queries however many scans (an inspection's lines)."""
+    keys = {key for scan in scans for key in scan.product_keys()}
     if not keys:
-        return None
-    by_barcode = (
-        sa.select(Sku).join(SkuBarcode, SkuBarcode.sku_id == Sku.id)
-        .where(Sku.seller_id == seller_id, SkuBarcode.code.in_(keys))
-    )
-    sku = db.session.scalars(by_barcode.order_by(Sku.id)).first()
-    if sku is None:
-        sku = db.session.scalars(
-            sa.select(Sku).where(Sku.seller_id == seller_id, Sku.code.in_(keys)).order_by(Sku.id)
-        ).first()
-    return sku
+        return [None] * len(scans)
+    by_barcode: dict[str, Sku] = {}
+    for code, sku in db.session.execute(
+        sa.select(SkuBarcode.code, Sku).join(Sku, SkuBarcode.sku_id == Sku.id)
+        .where(Sku.seller_id == seller_id, SkuBarcode.code.in_(keys)).order_by(Sku.id)
+    ):
+        by_barcode.setdefault(code, sku)
+    found = [_first(by_barcode, scan) for scan in scans]
+    if all(found):
+        return found
+    by_code = {sku.code: sku for sku in db.session.scalars(
+        sa.select(Sku).where(Sku.seller_id == seller_id, Sku.code.in_(keys)))}
+    return [sku or _first(by_code, scan) for sku, scan in zip(found, scans)]
+
+
+def _first(skus: dict[str, Sku], scan: Scan) -> Sku | None:
+    """The scan's SKU among `skus` (by key); the oldest when its keys name several."""
+    matches = [skus[key] for key in scan.product_keys() if key in skus]
+    return min(matches, key=lambda sku: sku.id, default=None)
 
 
 def find_location(scan: Scan) -> Location | None:

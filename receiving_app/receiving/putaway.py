@@ -3,15 +3,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..barcodes import parse_scan
-from ..errors import Conflict, NotFound, WrongStep
+from ..errors import Conflict, InvalidInput, NotFound, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import (
     Asn, Balance, Bucket, Carton, CartonStatus, Location, LocationKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .lookup import find_carton, find_location
+from .lookup import find_carton, find_location, read_scan
 from .raising import unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .states import check_step
@@ -20,7 +19,7 @@ from .stock import carton_balances, move, warehouse_location_id
 
 def carton_for_putaway(asn: Asn, raw_code: str, *, lock: bool = False) -> Carton:
     """The carton a scan names, if it may go to a shelf now; else the reason it may not."""
-    scan = parse_scan(raw_code)
+    scan = read_scan(raw_code, "label")
     carton = find_carton(asn, scan, lock=lock)
     if carton is None:
         raise NotFound(f"No carton {scan.code} on ASN {asn.number}.")
@@ -67,12 +66,15 @@ def put_away(
 ) -> ScanResult:
     """Move a received carton's units from the dock to a location of the same warehouse
     (to the quarantine bucket when the location is a quarantine one)."""
+    location_scan = read_scan(location_code, "location")
+    if not location_scan.code:
+        raise InvalidInput("location is required.",
+                           [{"path": "location", "message": "the location's barcode"}])
     if (first := replayed(key, user)) is not None:
         return first
     asn = lock_asn(asn, shared=True)
     check_step(asn, "put_away")
     carton = carton_for_putaway(asn, carton_label, lock=True)
-    location_scan = parse_scan(location_code)
     location = find_location(location_scan)
     if location is None:
         raise NotFound(f"No location {location_scan.code}.")

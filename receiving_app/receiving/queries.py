@@ -6,6 +6,7 @@ from ..access import scope_asns
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import Asn, AsnStatus, Seller, User
+from .payloads import is_text
 
 OPEN_STATUSES = (
     AsnStatus.SUBMITTED, AsnStatus.ARRIVED, AsnStatus.COUNTED, AsnStatus.INSPECTED,
@@ -19,6 +20,8 @@ def find_asn(user: User, number: str, seller_code: str | None = None, *, lock=Fa
     Another seller's ASN is "not found" exactly like one that does not exist. Staff who
     see two sellers with the same ASN number must say which seller.
     """
+    if not is_text(number) or (seller_code and not is_text(seller_code)):
+        raise NotFound(f"No ASN {number!r}.")  # no ASN has a control character
     query = scope_asns(sa.select(Asn).where(Asn.number == number), user)
     if seller_code:
         query = query.join(Seller, Asn.seller_id == Seller.id).where(Seller.code == seller_code)

@@ -14,6 +14,7 @@ from ..models import (
     User, utcnow,
 )
 from .lookup import find_carton, find_sku
+from .payloads import MAX_NOTE, Payload, Scanned, checked, one_of, text, whole_number
 from .seller_events import emit_exception_event
 from .sla import due_at
 from .states import check_step
@@ -26,6 +27,17 @@ HAND_RAISED = frozenset(ExceptionKind) - {ExceptionKind.MISSING_CARTON,
                                           ExceptionKind.SELLER_DISPUTE}
 UNRESOLVED = (ExceptionState.DRAFT, ExceptionState.OPEN)
 MAX_QTY = 1_000_000
+
+
+class HandRaised(Payload):
+    """An exception a worker raises by hand."""
+
+    kind: one_of(lambda: {k.value for k in HAND_RAISED},
+                 "one of " + ", ".join(sorted(k.value for k in HAND_RAISED)))
+    carton: Scanned | None = None
+    sku: Scanned | None = None
+    qty: whole_number(0, MAX_QTY, "a whole number, 0 or more") | None = None
+    note: text(MAX_NOTE, kind="note") = ""
 
 
 def new_exception(
@@ -55,20 +67,10 @@ def raise_exception(
 
     It stays a draft until a photo is attached.
     """
-    errors = []
-    try:
-        kind = ExceptionKind(kind)
-    except ValueError:
-        kind = None
-    if kind not in HAND_RAISED:
-        errors.append({"path": "kind", "message": "one of " + ", ".join(sorted(HAND_RAISED))})
-    if qty is not None and (isinstance(qty, bool) or not isinstance(qty, int)
-                            or not 0 <= qty <= MAX_QTY):
-        errors.append({"path": "qty", "message": "a whole number, 0 or more"})
-    if not isinstance(note, str) or len(note) > 2000:
-        errors.append({"path": "note", "message": "text of at most 2000 characters"})
-    if errors:
-        raise InvalidInput("The exception has errors.", errors)
+    raised = checked(HandRaised, {"kind": kind, "carton": carton_label, "sku": sku,
+                                  "qty": qty, "note": note}, "The exception has errors.")
+    kind, carton_label, sku, qty = (ExceptionKind(raised.kind), raised.carton, raised.sku,
+                                    raised.qty)
     check_step(asn, "raise_exception")
     carton = find_carton(asn, parse_scan(carton_label)) if carton_label else None
     if carton_label and carton is None and kind not in (
@@ -84,7 +86,7 @@ def raise_exception(
     exception = new_exception(
         asn, kind, user=user, carton=carton, carton_label=(carton_label or "")[:64],
         sku_id=sku_row.id if sku_row else None, expected_qty=expected,
-        found_qty=qty if qty is not None else 0, note=note.strip(),
+        found_qty=qty if qty is not None else 0, note=raised.note,
     )
     if kind is ExceptionKind.DAMAGED and carton and sku_row and qty:
         carton_content(carton, sku_row.id).damaged_qty += qty

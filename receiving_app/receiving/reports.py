@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from pydantic import Field
 
 from ..access import scope_asns
 from ..errors import InvalidInput
@@ -22,6 +23,7 @@ from ..models import (
     Asn, AsnStatus, Carton, ExceptionKind, ReceivingException, Resolution, ResolutionKind,
     Seller, User, Warehouse,
 )
+from .payloads import Payload, checked, day
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366
@@ -35,15 +37,21 @@ class Period:
     last: date
 
 
+# Days a report can be about: a decade back, and a year ahead (a period may end today).
+REPORT_DAY = day(before=timedelta(days=3653), after=timedelta(days=366))
+
+
+class PeriodIn(Payload):
+    first: REPORT_DAY | None = Field(None, alias="from")
+    last: REPORT_DAY | None = Field(None, alias="to")
+
+
 def parse_period(first: str | None, last: str | None, *, today: date) -> Period:
     """The period of `?from=&to=` (ISO dates); the last 30 days when both are left out."""
-    errors = []
-    end = _date(last, "to", errors) if last else today
-    start = _date(first, "from", errors) if first else None
-    if errors:
-        raise InvalidInput("The period has errors.", errors)
-    if start is None:
-        start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    period = checked(PeriodIn, {"from": first or None, "to": last or None},
+                     "The period has errors.", context={"today": today})
+    end = period.last or today
+    start = period.first or end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     if start > end:
         raise InvalidInput("The period ends before it starts.",
                            [{"path": "to", "message": "on or after from"}])
@@ -51,14 +59,6 @@ def parse_period(first: str | None, last: str | None, *, today: date) -> Period:
         raise InvalidInput("The period is too long.",
                            [{"path": "from", "message": f"at most {MAX_PERIOD_DAYS} days"}])
     return Period(start, end)
-
-
-def _date(value: str, path: str, errors: list[dict]) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append({"path": path, "message": "a date, YYYY-MM-DD"})
-        return None
 
 
 def percentile(values: list[float], fraction: float) -> float | None:

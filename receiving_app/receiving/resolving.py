@@ -1,20 +1,35 @@
 """Resolving an exception: a supervisor's decision, recorded and posted to the ledger; a
 recount; a wrong decision reversed. Raising one is raising.py."""
 import sqlalchemy as sa
+from pydantic import StrictInt
 
-from ..errors import Conflict, InvalidInput, WrongStep
+from ..errors import Conflict, WrongStep
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind,
     Movement, ReceivingException, Resolution, ResolutionKind, User, utcnow,
 )
+from .payloads import MAX_NOTE, Payload, checked, checked_value, one_of, text
 from .raising import COUNT_KINDS, carton_content, lock_exception
 from .seller_events import emit_exception_event
 from .states import check_step
 from .stock import asn_balances, carton_balances, move, warehouse_location_id
 
 VARIANCE_KINDS = COUNT_KINDS - {ExceptionKind.DAMAGED}
+# What a supervisor may decide (a recount's match and a reversal are recorded by the flow).
+DECISIONS = frozenset(k.value for k in (ResolutionKind.ACCEPT, ResolutionKind.RECOUNT,
+                                        ResolutionKind.CARRIER_CLAIM, ResolutionKind.REJECT))
+NOTE = text(MAX_NOTE, required=True, kind="note", blank="a note is required")
+
+
+class Decision(Payload):
+    """A supervisor's resolution of an exception."""
+
+    resolution: one_of(lambda: DECISIONS, "accept, recount, carrier_claim or reject")
+    note: NOTE
+    # The exception's version the supervisor saw; a newer one means someone decided first.
+    version: StrictInt | None = None
 
 
 def resolve_exception(
@@ -27,19 +42,9 @@ def resolve_exception(
     carrier (damaged units go to quarantine either way); reject: raised in error, nothing
     posted; recount: the carton goes back to the dock and the exception stays open.
     """
-    try:
-        resolution = ResolutionKind(resolution)
-    except ValueError:
-        resolution = None
-    note = (note or "").strip() if isinstance(note, str) else ""
-    errors = []
-    if resolution not in (ResolutionKind.ACCEPT, ResolutionKind.RECOUNT,
-                          ResolutionKind.CARRIER_CLAIM, ResolutionKind.REJECT):
-        errors.append({"path": "resolution", "message": "accept, recount, carrier_claim or reject"})
-    if not note:
-        errors.append({"path": "note", "message": "a note is required"})
-    if errors:
-        raise InvalidInput("The resolution has errors.", errors)
+    decision = checked(Decision, {"resolution": resolution, "note": note,
+                                  "version": expected_version}, "The resolution has errors.")
+    resolution, note = ResolutionKind(decision.resolution), decision.note
     exception = lock_exception(exception)
     if expected_version is not None and exception.version != expected_version:
         raise Conflict("Someone else changed this exception meanwhile; look again.")
@@ -78,10 +83,7 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     Possible while the units are still where the decision left them: before the carton is
     put away and before the receipt closes (later, correct the stock with an adjustment).
     """
-    note = (note or "").strip() if isinstance(note, str) else ""
-    if not note:
-        raise InvalidInput("The reversal has errors.",
-                           [{"path": "note", "message": "a note is required"}])
+    note = checked_value(NOTE, note, "note", "The reversal has errors.")
     exception = lock_exception(exception)
     if exception.state is not ExceptionState.RESOLVED:
         raise WrongStep("Only a resolved exception can be reversed.")

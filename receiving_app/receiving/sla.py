@@ -4,14 +4,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+from typing import Annotated
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
 from ..access import scope_asns
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict
 from ..extensions import db
 from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
+from .payloads import Flag, Payload, checked, one_of, refusal, says, whole_number
 from .queries import OPEN_STATUSES
 
 # The SLA policy's targets, in hours, as the admin's form and the API name them.
@@ -209,6 +212,44 @@ def time_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+HOURS = whole_number(1, MAX_POLICY_HOURS, form=True)
+WEEKDAYS_WORDS = "at least one weekday, Monday = 1 to Sunday = 7"
+
+
+def _comma_separated(value):
+    return [day for day in value.split(",") if day.strip()] if isinstance(value, str) else value
+
+
+class SlaPolicy(Payload):
+    """A warehouse's SLA policy, from the admin's form (strings, the ticked weekdays) or
+    JSON (numbers, a list or "1,2,3")."""
+
+    receipt_hours: HOURS
+    count_hours: HOURS
+    inspection_hours: HOURS
+    putaway_hours: HOURS
+    exception_response_hours: HOURS
+    business_day_start_hour: whole_number(0, 23, form=True)
+    business_day_end_hour: whole_number(1, 24, form=True)
+    business_weekdays: Annotated[
+        list[whole_number(1, 7, form=True)], Field(min_length=1),
+        AfterValidator(lambda days: sorted(set(days))), BeforeValidator(_comma_separated),
+        says(WEEKDAYS_WORDS),
+    ]
+    timezone: one_of(time_zones, "an IANA time zone, e.g. America/Los_Angeles")
+    business_hours_only: Flag
+    # The policy version the admin's form was loaded at.
+    version: whole_number(1, 2**31 - 1, "the form is out of date: reload the page",
+                          form=True) | None = None
+
+    @field_validator("business_day_end_hour")
+    @classmethod
+    def after_the_start(cls, end: int, info: ValidationInfo) -> int:
+        if end <= info.data.get("business_day_start_hour", -1):
+            raise refusal("after the start hour")
+        return end
+
+
 def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object], *,
                       expected_version: object = None) -> Warehouse:
     """Save a warehouse's SLA policy from the admin's form (strings) or JSON (numbers).
@@ -220,65 +261,21 @@ def update_sla_policy(warehouse: Warehouse, values: Mapping[str, object], *,
     receipt due times already stamped at arrival keep their value, as promised to the
     seller then.
     """
-    errors: list[dict] = []
-    version = None
-    if expected_version is not None:
-        version = _whole(expected_version, "version", 1, 2**31 - 1, [])
-        if version is None:
-            errors.append({"path": "version",
-                           "message": "the form is out of date: reload the page"})
-    hours = {name: _whole(values.get(name), name, 1, MAX_POLICY_HOURS, errors)
-             for name in POLICY_HOURS}
-    start = _whole(values.get("business_day_start_hour"), "business_day_start_hour", 0, 23,
-                   errors)
-    end = _whole(values.get("business_day_end_hour"), "business_day_end_hour", 1, 24, errors)
-    if start is not None and end is not None and end <= start:
-        errors.append({"path": "business_day_end_hour", "message": "after the start hour"})
-    weekdays = _weekdays(values.get("business_weekdays"), errors)
-    zone = values.get("timezone")
-    if not isinstance(zone, str) or zone not in time_zones():
-        errors.append({"path": "timezone",
-                       "message": "an IANA time zone, e.g. America/Los_Angeles"})
-    business_only = values.get("business_hours_only")
-    if not isinstance(business_only, bool):
-        errors.append({"path": "business_hours_only", "message": "true or false"})
-    if errors:
-        raise InvalidInput("The SLA policy has errors.", errors)
+    policy = checked(SlaPolicy, {**values, "version": expected_version},
+                     "The SLA policy has errors.")
     warehouse = db.session.get(Warehouse, warehouse.id, with_for_update=True,
                                populate_existing=True)
-    if version is not None and warehouse.sla_policy_version != version:
+    if policy.version is not None and warehouse.sla_policy_version != policy.version:
         raise Conflict("Another admin saved this SLA policy after you opened it; nothing of "
                        "yours was saved.",
                        [{"path": "version", "message": f"now {warehouse.sla_policy_version}"}])
-    for name, value in hours.items():
-        setattr(warehouse, name, value)
-    warehouse.business_day_start_hour, warehouse.business_day_end_hour = start, end
-    warehouse.business_weekdays = ",".join(str(d) for d in weekdays)
-    warehouse.timezone = zone
-    warehouse.business_hours_only = business_only
+    for name in POLICY_HOURS:
+        setattr(warehouse, name, getattr(policy, name))
+    warehouse.business_day_start_hour = policy.business_day_start_hour
+    warehouse.business_day_end_hour = policy.business_day_end_hour
+    warehouse.business_weekdays = ",".join(str(d) for d in policy.business_weekdays)
+    warehouse.timezone = policy.timezone
+    warehouse.business_hours_only = policy.business_hours_only
     warehouse.sla_policy_version += 1
     db.session.commit()
     return warehouse
-
-
-def _whole(value: object, path: str, low: int, high: int, errors: list[dict]) -> int | None:
-    """A whole number from low to high, from a form string or a JSON number."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors.append({"path": path, "message": f"a whole number from {low} to {high}"})
-        return None
-    return value
-
-
-def _weekdays(value: object, errors: list[dict]) -> list[int]:
-    """ISO weekdays from a list (the form's checkboxes) or "1,2,3"; at least one."""
-    items = value.split(",") if isinstance(value, str) else value
-    try:
-        days = sorted({int(str(d).strip()) for d in items or [] if str(d).strip()})
-    except (TypeError, ValueError):
-        days = []
-    if not days or not all(1 <= d <= 7 for d in days):
-        errors.append({"path": "business_weekdays",
-                       "message": "at least one weekday, Monday = 1 to Sunday = 7"})
-    return days

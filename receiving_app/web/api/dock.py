@@ -14,6 +14,7 @@ from ...receiving import (
     arrive_asn, attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
     inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
 )
+from ...receiving import payloads
 from ...receiving.resolving import reverse_resolution
 from . import bp, error_response, json_body, require_action
 from .serializers import asn_json, exception_json, photo_json
@@ -29,17 +30,7 @@ def _blind(asn) -> bool:
 
 def client_time() -> datetime | None:
     """The phone's clock at capture (header X-Client-Time, ISO 8601), kept beside server time."""
-    value = request.headers.get("X-Client-Time")
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput("X-Client-Time must be an ISO 8601 time with a zone.",
-                           [{"path": "X-Client-Time", "message": "e.g. 2026-11-22T08:15:00Z"}])
-    return parsed
+    return payloads.client_time(request.headers.get("X-Client-Time"))
 
 
 def scan_response(result):
@@ -87,11 +78,7 @@ def putaway(number: str, label: str):
     """Put a carton away to a scanned location."""
     require_action("dock")
     asn = _asn(number)
-    location = json_body().get("location")
-    if not isinstance(location, str) or not location.strip():
-        raise InvalidInput("location is required.", [{"path": "location", "message":
-                                                      "the location's barcode"}])
-    result = put_away(asn, label, location, user=g.api_user,
+    result = put_away(asn, label, json_body().get("location"), user=g.api_user,
                       key=request.headers.get("Idempotency-Key"), client_time=client_time())
     return scan_response(result)
 

@@ -23,6 +23,8 @@ from ...receiving import (
     count_units, find_asn, inspect_carton, list_asns, put_away, raise_exception,
     receive_carton, suggest_location,
 )
+from ...errors import InvalidInput
+from ...receiving import payloads
 from ...receiving.counting import carton_progress
 from ...receiving.lookup import find_carton
 from ...receiving.raising import HAND_RAISED
@@ -97,12 +99,9 @@ def _after_step(asn, message: str, tone: str = "ok", status: int = 200):
 
 def _scan_key() -> tuple[str | None, datetime | None]:
     key = (request.form.get("key") or "").strip() or None
-    raw_time = request.form.get("client_time") or ""
     try:
-        client_time = datetime.fromisoformat(raw_time.replace("Z", "+00:00")) if raw_time else None
-    except ValueError:
-        client_time = None
-    if client_time is not None and client_time.tzinfo is None:
+        client_time = payloads.client_time(request.form.get("client_time"), "client_time")
+    except InvalidInput:  # a phone's wild clock: the scan counts, its time is not kept
         client_time = None
     return key, client_time
 
