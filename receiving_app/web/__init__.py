@@ -1,12 +1,25 @@
 """The web doors: HTML pages (htmx) and the JSON API, both thin over the domain."""
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from ..access import can
 from ..accounts import login_is_current
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput
 from ..extensions import db, login_manager
 from ..models import User
+from ..receiving.payloads import CONTROL_CHARACTERS
+
+# Every id in a URL is a row id, an INTEGER column (PostgreSQL's stops at 2^31 - 1).
+MAX_ID = 2**31 - 1
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in every route: an id no row can have does not match the route (a 404)
+    rather than reaching the database, which refuses a number beyond its integers."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def register_web(app: Flask) -> None:
@@ -19,6 +32,8 @@ def register_web(app: Flask) -> None:
     from .review import bp as review_bp
     from .seller import bp as seller_bp
 
+    app.url_map.converters["int"] = RowId  # before any route is added
+    app.before_request(refuse_nul_characters)
     for blueprint in (main_bp, auth_bp, dock_bp, review_bp, seller_bp, photos_bp, api_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp)
@@ -50,7 +65,26 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def refuse_nul_characters() -> None:
+    """No text anywhere may hold a NUL: PostgreSQL refuses it in the first query that
+    carries it, where SQLite would store it. A NUL in the URL, the query string, a form
+    field or a header is refused here, before any view reads it (422); JSON bodies are
+    checked, with every other control character, by the payloads of the domain."""
+    texts = [*(request.view_args or {}).items(), *request.args.items(multi=True),
+             *request.headers.items()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += request.form.items(multi=True)
+    bad = [name for name, value in texts if isinstance(value, str) and "\x00" in value]
+    if bad:
+        raise InvalidInput("The request holds a NUL character.",
+                           [{"path": name, "message": CONTROL_CHARACTERS} for name in bad])
+
+
 def _error_page(error):
+    from .api import bp as api, http_error
+
+    if request.path.startswith(f"{api.url_prefix}/"):  # no route matched: no API handler ran
+        return http_error(error)
     return render_template("error.html", error=error), error.code
 
 

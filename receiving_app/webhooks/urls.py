@@ -40,6 +40,8 @@ def check_url(url: str, *, allow_loopback: bool) -> str:
     url = (url or "").strip() if isinstance(url, str) else ""
     if not url or len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(_("Enter a URL of at most %(n)s characters.", n=MAX_URL_LENGTH))
+    if not url.isprintable() or " " in url:  # a URL carries these %-encoded, if at all
+        raise UnsafeUrl(_("Enter a full https:// URL."))
     parts = urlsplit(url)
     try:
         host, _port = parts.hostname, parts.port

@@ -4,11 +4,13 @@ clean 4xx in the API's JSON error, on both databases, and saves nothing.
 PostgreSQL refuses what SQLite stores (a NUL in text, an id above 2^31), so each case runs
 on both.
 """
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from receiving_app.extensions import db
 from receiving_app.models import Asn, Movement, ReceivingException, ScanEvent, Sku, utcnow
@@ -57,6 +59,41 @@ def test_every_number_intake_accepts_is_reachable_by_its_url(api):
         assert acme.post(f"/api/v1/asns/{number}/cancel").status_code == 200
 
 
+# --- ids beyond the database's integers ---------------------------------------------------
+
+def id_routes(app):
+    for rule in app.url_map.iter_rules():
+        ids = [name for name, converter in rule._converters.items()
+               if isinstance(converter, IntegerConverter)]
+        if ids:
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                yield rule, ids, method
+
+
+@pytest.mark.parametrize("big", [2**31, 2**63, 2**64])
+def test_an_id_beyond_the_databases_integers_is_404_on_every_route(demo, app, auth, client,
+                                                                   big):
+    from receiving_app.accounts import create_api_token
+
+    token = {name: create_api_token(user(name)) for name in ("dock", "supervisor", "acme")}
+    who = {"dock": "dock", "review": "supervisor", "seller": "acme", "api": "supervisor"}
+    answers = {}
+    for rule, ids, method in id_routes(app):
+        blueprint = rule.endpoint.split(".")[0]
+        path = re.sub(r"<int:(\w+)>", str(big), rule.rule)
+        if blueprint == "api":
+            username = "acme" if "webhooks" in path else who["api"]
+            response = app.test_client().open(path, method=method, json={}, headers={
+                "Authorization": f"Bearer {token[username]}"})
+        else:
+            auth.login(who[blueprint])
+            response = client.open(path, method=method, headers=HTMX)
+        answers[f"{method} {path}"] = response.status_code
+        if blueprint == "api":
+            assert response.get_json()["error"]["code"] == "not_found"
+    assert answers and set(answers.values()) == {404}, answers
+
+
 # --- text where a number was sent, and control characters ---------------------------------
 
 @pytest.fixture
@@ -77,6 +114,14 @@ def test_a_number_where_carton_or_sku_should_be_text_is_422(api, damaged_carton)
                                        json={"sku": 7, "note": "missing"}))
     assert details["sku"] == "must be text"
     assert rows(ReceivingException) == exceptions
+
+
+def test_json_nested_beyond_reason_is_422_not_a_crash(api):
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (deep, '{"number": ' + deep + "}"):
+        details = refused(api("acme").post("/api/v1/asns", data=body,
+                                           content_type="application/json"))
+        assert "$" in details or "number" in details
 
 
 NUL = "\x00"
@@ -101,6 +146,22 @@ def test_a_control_character_in_a_label_or_sku_of_the_asn_is_422(api):
     assert {"skus[0].sku", "skus[0].barcodes[0]", "cartons[0].label",
             "cartons[0].contents[0].sku"} <= set(details)
     assert rows(Sku) == skus
+
+
+def test_a_nul_in_a_label_or_number_in_the_url_is_refused_cleanly(api, damaged_carton):
+    dock = api("dock")
+    scans = rows(ScanEvent)
+    details = refused(dock.post("/api/v1/asns/HOSTILE-1/cartons/C%0001/receive"))
+    assert "label" in details
+    refused(dock.post("/api/v1/asns/HOSTILE-1/cartons/C%0001/inspect",
+                      json={"counts": []}))
+    refused(dock.post("/api/v1/asns/HOSTILE-1/cartons/C%0001/putaway",
+                      json={"location": "LAX1-A-01-01"}))
+    refused(dock.post("/api/v1/asns/HOSTILE-1/cartons/C01/putaway",
+                      json={"location": f"LAX1{NUL}"}))
+    assert list(refused(dock.get("/api/v1/asns/HOSTILE%001"))) == ["number"]
+    refused(dock.post("/api/v1/asns/HOSTILE%001/arrive", json={"paperwork_cartons": 1}))
+    assert rows(ScanEvent) == scans
 
 
 def test_a_bell_in_a_label_in_the_url_is_422_and_counts_nothing(api):
@@ -129,6 +190,21 @@ def test_a_nul_in_any_note_is_422(api, damaged_carton):
     assert list(details) == ["note"]
 
 
+def test_a_nul_in_a_scan_on_the_phone_pages_is_refused_and_records_nothing(
+        demo, client, auth, damaged_carton):
+    auth.login("dock")
+    token = auth.csrf_token("/dock/")
+    scans = rows(ScanEvent)
+    for path, data in [("/dock/asns/HOSTILE-1/putaway/carton", {"code": f"C{NUL}01"}),
+                       ("/dock/asns/HOSTILE-1/putaway", {"carton": "C01",
+                                                         "code": f"LAX1{NUL}"}),
+                       ("/dock/find", {"code": f"HOSTILE{NUL}1"}),
+                       ("/dock/asns/HOSTILE-1/open", {"code": f"C{NUL}01"})]:
+        response = client.post(path, data=data | {"csrf_token": token}, headers=HTMX)
+        assert response.status_code < 500, path
+    assert rows(ScanEvent) == scans
+
+
 def test_a_nul_in_a_carton_scan_is_refused_and_records_nothing(demo, client, auth):
     submit("HOSTILE-2")
     arrived(db.session.scalar(sa.select(Asn).where(Asn.number == "HOSTILE-2")))
@@ -139,6 +215,12 @@ def test_a_nul_in_a_carton_scan_is_refused_and_records_nothing(demo, client, aut
                            data={"code": f"C0{NUL}1", "csrf_token": token})
     assert response.status_code == 422
     assert (rows(ScanEvent), rows(ReceivingException)) == (scans, exceptions)
+
+
+def test_a_nul_in_a_webhook_url_is_422(api):
+    details = refused(api("acme").post("/api/v1/webhooks",
+                                       json={"url": f"https://erp.example/{NUL}hook"}))
+    assert list(details) == ["url"]
 
 
 # --- the size of an inspection -----------------------------------------------------------

@@ -37,7 +37,11 @@ def require_action(action: str) -> None:
 
 def json_body() -> dict:
     """The request's JSON object, or a 422 saying why it is not one."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the parser's own limit: "[[[[..." nested 100,000 deep
+        raise InvalidInput("The body is nested too deeply.",
+                           [{"path": "$", "message": "nested too deeply"}]) from None
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.",
                            [{"path": "$", "message": "not a JSON object"}])
