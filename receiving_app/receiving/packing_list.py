@@ -2,13 +2,14 @@
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 REQUIRED_COLUMNS = ("asn_number", "carton_label", "sku", "qty")
 OPTIONAL_COLUMNS = (
     "expected_arrival", "carrier", "tracking", "sku_description", "barcode", "high_value",
 )
-TEMPLATE_ROWS = [
-    ["ASN-1001", "00106141412345678908", "ACME-MUG-01", "24", "2026-12-01", "Maersk",
+TEMPLATE_ROWS = [  # {arrival}: two weeks from the day the template is downloaded
+    ["ASN-1001", "00106141412345678908", "ACME-MUG-01", "24", "{arrival}", "Maersk",
      "MAEU1234567", "Ceramic mug 350 ml", "0614141000012", "no"],
     ["ASN-1001", "00106141412345678915", "ACME-MUG-01", "12", "", "", "", "", "", ""],
     ["ASN-1001", "00106141412345678915", "ACME-LID-02", "12", "", "", "", "Bamboo lid",
@@ -26,7 +27,8 @@ def template_csv() -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
+    arrival = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    writer.writerows([[cell.format(arrival=arrival) for cell in row] for row in TEMPLATE_ROWS])
     return out.getvalue()
 
 

@@ -129,3 +129,11 @@ def test_template_download_has_every_column(demo, auth, client):
     header = response.get_data(as_text=True).splitlines()[0]
     assert response.mimetype == "text/csv"
     assert header.startswith("asn_number,carton_label,sku,qty,expected_arrival,carrier,tracking")
+
+
+def test_the_template_uploaded_as_it_is_previews_without_a_problem(demo, auth, client):
+    auth.login("acme")
+    template = client.get("/seller/asns/template.csv").get_data(as_text=True)
+    response = upload(client, auth, template)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "ASN-1001" in response.get_data(as_text=True)
