@@ -4,10 +4,13 @@ A webhook URL is a request the server makes on a seller's behalf, so it must not
 into the warehouse's own network (SSRF): loopback, private, link-local (cloud metadata at
 169.254.169.254), shared, reserved and multicast addresses are refused. Plain HTTP, and
 loopback, are allowed only where APP_ENV is development or test, for a receiver on the
-developer's own machine. The name is resolved at delivery and the request goes to the
+developer's own machine. A host that is a number in another spelling (0x7f000001,
+2130706433, 0177.0.0.1, 127.1), which resolvers read as an address, is registered as that
+address and judged as one. The name is resolved at delivery and the request goes to the
 address that was checked, so DNS cannot point it elsewhere in between (rebinding).
 """
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -36,7 +39,8 @@ def loopback_allowed(app_env: str) -> bool:
 
 
 def check_url(url: str, *, allow_loopback: bool) -> str:
-    """The URL, trimmed, when a webhook may be registered for it; else UnsafeUrl."""
+    """The URL, trimmed and with a numeric host spelled as its address, when a webhook may
+    be registered for it; else UnsafeUrl."""
     url = (url or "").strip() if isinstance(url, str) else ""
     if not url or len(url) > MAX_URL_LENGTH:
         raise UnsafeUrl(_("Enter a URL of at most %(n)s characters.", n=MAX_URL_LENGTH))
@@ -51,6 +55,10 @@ def check_url(url: str, *, allow_loopback: bool) -> str:
         raise UnsafeUrl(_("Enter a full https:// URL."))
     if parts.username or parts.password or parts.fragment:
         raise UnsafeUrl(_("The URL may not carry a user name, a password or a #fragment."))
+    numeric = _numeric_ipv4(host)
+    if numeric is not None:
+        host = str(numeric)
+        url = parts._replace(netloc=host + (f":{_port}" if _port else "")).geturl()
     loopback = _is_loopback_name(host)
     if parts.scheme.lower() == "http" and not (allow_loopback and loopback):
         raise UnsafeUrl(_("HTTPS is required (plain HTTP only to this machine, in development)."))
@@ -63,7 +71,7 @@ def check_url(url: str, *, allow_loopback: bool) -> str:
 
 def resolve_target(url: str, *, allow_loopback: bool) -> Target:
     """Check the URL, resolve its host now and check every address it has."""
-    check_url(url, allow_loopback=allow_loopback)
+    url = check_url(url, allow_loopback=allow_loopback)
     parts = urlsplit(url)
     host = parts.hostname
     https = parts.scheme.lower() == "https"
@@ -98,6 +106,41 @@ def _is_loopback_name(host: str) -> bool:
         return True
     address = _address(host)
     return address is not None and address.is_loopback
+
+
+# A host "ends in a number" (the URL standard's test) when its last label is one: then it
+# is an IPv4 address in some spelling, or nothing at all.
+_IPV4_NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
+
+
+def _numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a host spells as resolvers (inet_aton) and browsers read it: parts
+    in hex (0x7f), octal (0177) or decimal, fewer than four parts (127.1, 2130706433), a
+    trailing dot. None for a name (or an IPv6 literal); UnsafeUrl for a host that ends in
+    a number yet spells no address (1.2.3.4.5, 08.0.0.1)."""
+    labels = host.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()
+    if not _IPV4_NUMBER.fullmatch(labels[-1]):
+        return None
+    try:
+        numbers = [_ipv4_part(label) for label in labels]
+    except ValueError:
+        numbers = []
+    head, last = numbers[:-1], numbers[-1] if numbers else -1
+    if not numbers or len(numbers) > 4 or any(n > 255 for n in head) or \
+            last >= 256 ** (5 - len(numbers)):
+        raise UnsafeUrl(_("That address is not on the public internet."))
+    return ipaddress.IPv4Address(
+        sum(n << 8 * (3 - i) for i, n in enumerate(head)) + last)
+
+
+def _ipv4_part(label: str) -> int:
+    if label[:2].lower() == "0x":
+        return int(label[2:] or "0", 16)
+    if len(label) > 1 and label.startswith("0"):
+        return int(label[1:], 8)
+    return int(label, 10)
 
 
 def _address(text: str) -> IpAddress | None:

@@ -364,6 +364,13 @@ def test_a_process_killed_at_commit_leaves_neither_the_change_nor_its_event(
     "https://100.64.0.1/hooks",                     # carrier-grade NAT
     "https://localhost/hooks",                      # loopback, in production
     "https://127.0.0.1/hooks",
+    "https://0x7f000001/",                          # 127.0.0.1, as inet_aton reads it
+    "https://2130706433/",                          # the same as one decimal number
+    "https://0177.0.0.1/",                          # octal parts
+    "https://127.1/",                               # a short form
+    "https://127.0.0.1./",                          # a trailing dot
+    "https://0x0a.0.0.1/",                          # 10.0.0.1, hex part
+    "https://1.2.3.4.5/",                           # ends in a number, yet no address
     "https://user:secret@hooks.example.com/",       # credentials in the URL
     "ftp://hooks.example.com/",
     "hooks.example.com/no-scheme",
@@ -382,6 +389,16 @@ def test_development_allows_plain_http_to_this_machine_only():
     with pytest.raises(UnsafeUrl):
         check_url("http://hooks.example.com/hook", allow_loopback=True)
     assert check_url("https://hooks.example.com/hook", allow_loopback=False)
+
+
+def test_a_numeric_host_is_registered_as_the_address_it_spells():
+    """Resolvers read 0x5db8d822 and 1572395042 as 93.184.216.34: so does registration."""
+    assert check_url("https://0x5db8d822/in", allow_loopback=False) == "https://93.184.216.34/in"
+    assert check_url("https://1572395042:8443/in?x=1", allow_loopback=False) == \
+        "https://93.184.216.34:8443/in?x=1"
+    assert check_url("http://0x7f.1:8000/hook", allow_loopback=True) == "http://127.0.0.1:8000/hook"
+    assert check_url("https://hooks.example.com/hook", allow_loopback=False) == \
+        "https://hooks.example.com/hook"
 
 
 def fake_dns(monkeypatch, answers: dict[str, list[str]]) -> None:

@@ -105,6 +105,10 @@ def test_webhooks_over_the_api(demo, app, api, receiver):
     assert gone.status_code == 200 and gone.get_json()["active"] is False
     bad = acme.post("/api/v1/webhooks", json={"url": "https://10.1.2.3/in"})
     assert bad.status_code == 422 and bad.get_json()["error"]["details"][0]["path"] == "url"
+    numeric = acme.post("/api/v1/webhooks", json={"url": "https://0x0a000001/"})  # 10.0.0.1
+    assert numeric.status_code == 422
+    assert numeric.get_json()["error"]["details"][0]["path"] == "url"
+    assert [e.url for e in db.session.scalars(sa.select(WebhookEndpoint))] == [receiver.url]
     staff = api("supervisor").get("/api/v1/webhooks")
     assert staff.status_code == 403
 
