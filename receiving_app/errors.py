@@ -5,6 +5,8 @@ the web and API layers map them to a status code."""
 class DomainError(Exception):
     status = 400
     code = "error"
+    # seconds after which the same request may well succeed (the Retry-After header), if so
+    retry_after: int | None = None
 
     def __init__(self, message: str, details: list[dict] | None = None):
         super().__init__(message)
@@ -45,3 +47,19 @@ class StorageFailed(DomainError):
 
     status = 507
     code = "storage_failed"
+
+
+class IdempotencyKeyReused(DomainError):
+    """An idempotency key sent again with another request (another carton, another step):
+    the first answer is not this request's, and this request is not done."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """The first request with this key is still being answered; the same request sent again
+    a moment later gets that answer."""
+
+    code = "idempotency_key_in_flight"
+    retry_after = 1

@@ -3,8 +3,9 @@
 // server counts it exactly once however often it is sent.
 //
 // - Kept: when the phone is offline, when the server cannot be reached or answers 5xx, when
-//   the session has ended, and whenever older scans are still waiting (order matters:
-//   a putaway must not overtake the scan before it).
+//   the session has ended, when the server says to send it again later (Retry-After: the
+//   first try with this key is still being answered), and whenever older scans are still
+//   waiting (order matters: a putaway must not overtake the scan before it).
 // - Sent: on `online`, at page start, when the page becomes visible again, and on a timer;
 //   each time with a fresh CSRF token from the session endpoint.
 // - Answered 2xx: removed (a duplicate or unknown carton is shown in the report).
@@ -118,7 +119,8 @@
   });
 
   // Answers that are not the scan's answer: a server error, the login page (the session
-  // has ended) or a refused CSRF token (the session was replaced). Runs after app.js's
+  // has ended), a refused CSRF token (the session was replaced) or "send it again later"
+  // (Retry-After: an earlier try of this scan is still being answered). Runs after app.js's
   // handler (scripts load in order) and overrides its decision to swap.
   document.addEventListener("htmx:beforeSwap", function (event) {
     // (here detail.elt is the swap target; the form that asked is in requestConfig)
@@ -127,7 +129,7 @@
     if (!form) return;
     var sessionGone = isLoginPage(xhr.responseURL) ||
       xhr.status === 400 && /CSRF/.test(xhr.responseText);
-    if (xhr.status < 500 && !sessionGone) return;
+    if (xhr.status < 500 && !sessionGone && !xhr.getResponseHeader("Retry-After")) return;
     event.detail.shouldSwap = false;
     event.detail.isError = false;
     enqueue(form).then(drain);
@@ -180,7 +182,8 @@
         var message = answerText(html);
         if (response.ok) return { kind: "done", tone: answerTone(response, html), message: message };
         if (response.status === 400 && /CSRF/.test(html)) return { kind: "token", message: message };
-        if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        if (response.status >= 500 || response.status === 408 || response.status === 429 ||
+            response.headers.has("Retry-After")) {
           return { kind: "later" };
         }
         return { kind: "refused", message: message || response.status + " " + response.statusText };

@@ -135,6 +135,9 @@ class ScanEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # made by the phone when the scan was captured; the same key twice is one scan
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # SHA-256 of the request the key came with (method, path, body): the key answers that
+    # request only. None for scans stored before revision 0007.
+    request_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     asn_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asns.id"), index=True)
     carton_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cartons.id"))
     location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id"))

@@ -81,7 +81,7 @@ def carton_progress(asn: Asn) -> dict:
 
 def receive_carton(
     asn: Asn, raw_code: str, *, user: User, key: str | None = None,
-    client_time: datetime | None = None,
+    fingerprint: str | None = None, client_time: datetime | None = None,
 ) -> ScanResult:
     """One scanned carton label: receive the carton once, or say why not.
 
@@ -93,7 +93,7 @@ def receive_carton(
     third of the cost, and on SQLite a shorter hold of the one write lock.
     """
     scan = read_scan(raw_code, "label")
-    if (first := replayed(key, user)) is not None:
+    if (first := replayed(key, user, fingerprint)) is not None:
         return first
     asn = lock_asn(asn, status_only=True)
     check_step(asn, "receive")
@@ -107,7 +107,8 @@ def receive_carton(
         _receive(asn, carton, user)
         result = ScanResult("received", f"Received {carton.label}", carton=carton.label)
     result.data["progress"] = carton_progress(asn)
-    return record_scan(result, step="receive", scan=scan, user=user, key=key, asn=asn,
+    return record_scan(result, step="receive", scan=scan, user=user, key=key,
+                       fingerprint=fingerprint, asn=asn,
                        carton=carton, client_time=client_time)
 
 

@@ -52,12 +52,13 @@ def _carton_to_open(asn: Asn, carton_label: str) -> Carton:
 
 def count_units(
     asn: Asn, carton_label: str, raw_code: str, *, user: User, qty: int = 1,
-    damaged: bool = False, key: str | None = None, client_time: datetime | None = None,
+    damaged: bool = False, key: str | None = None, fingerprint: str | None = None,
+    client_time: datetime | None = None,
 ) -> ScanResult:
     """One unit scan in an opened carton (or one scan and a typed count): +qty of that SKU."""
     qty = checked_value(UNIT_COUNT, qty, "qty", "Enter a count from 1 up.")
     scan = read_scan(raw_code)
-    if (first := replayed(key, user)) is not None:
+    if (first := replayed(key, user, fingerprint)) is not None:
         return first
     asn = lock_asn(asn, shared=True)
     check_step(asn, "inspect")
@@ -80,7 +81,8 @@ def count_units(
                             carton=carton.label,
                             data={"sku": sku.code, "counted": content.counted_qty,
                                   "damaged": content.damaged_qty})
-    return record_scan(result, step="inspect", scan=scan, user=user, key=key, asn=asn,
+    return record_scan(result, step="inspect", scan=scan, user=user, key=key,
+                       fingerprint=fingerprint, asn=asn,
                        carton=carton, client_time=client_time)
 
 

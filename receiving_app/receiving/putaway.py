@@ -62,7 +62,7 @@ def suggest_location(asn: Asn, carton: Carton) -> Location | None:
 
 def put_away(
     asn: Asn, carton_label: str, location_code: str, *, user: User, key: str | None = None,
-    client_time: datetime | None = None,
+    fingerprint: str | None = None, client_time: datetime | None = None,
 ) -> ScanResult:
     """Move a received carton's units from the dock to a location of the same warehouse
     (to the quarantine bucket when the location is a quarantine one)."""
@@ -70,7 +70,7 @@ def put_away(
     if not location_scan.code:
         raise InvalidInput("location is required.",
                            [{"path": "location", "message": "the location's barcode"}])
-    if (first := replayed(key, user)) is not None:
+    if (first := replayed(key, user, fingerprint)) is not None:
         return first
     asn = lock_asn(asn, shared=True)
     check_step(asn, "put_away")
@@ -96,5 +96,6 @@ def put_away(
     result = ScanResult("put_away", f"Put away {carton.label} to {location.barcode}",
                         carton=carton.label, data={"location": location.barcode})
     return record_scan(result, step="putaway", scan=location_scan, user=user, key=key,
+                       fingerprint=fingerprint,
                        asn=asn, carton=carton, location=location, client_time=client_time)
 

@@ -151,8 +151,8 @@ def test_a_worker_whose_session_ended_logs_in_again_and_the_queue_drains_under_t
         (cartons[0], "received", "dock"), (cartons[1], "received", "dock")]
 
 
-def test_a_server_error_or_a_lost_answer_keeps_the_scan_for_another_try(browser, device,
-                                                                       live_server):
+def test_a_server_error_a_lost_answer_or_a_try_still_in_flight_keeps_the_scan_for_later(
+        browser, device, live_server):
     from tests.browser.conftest import Phone
 
     # page.route sees every request only without a service worker in between
@@ -162,7 +162,15 @@ def test_a_server_error_or_a_lost_answer_keeps_the_scan_for_another_try(browser,
     def dock_network(route):
         if network["receive"] == "busy":
             route.fulfill(status=503, body="busy")
+        elif network["receive"] == "in_flight":  # an earlier try with this key is running
+            route.fulfill(status=409, headers={"Retry-After": "1"}, content_type="text/html",
+                          body='<div id="scan-result"><p class="result tone-error">'
+                               '<span class="result-text">This scan is still being answered'
+                               '</span></p></div>')
         elif network["receive"] == "lost":
+            route.abort("connectionreset")
+        elif network["receive"] == "answer_lost":  # the server did it; the answer never came
+            route.fetch()
             route.abort("connectionreset")
         else:
             route.continue_()
@@ -171,17 +179,20 @@ def test_a_server_error_or_a_lost_answer_keeps_the_scan_for_another_try(browser,
         cartons = labels(live_server)
         page = checked_in(phone)
         page.route("**/receive", dock_network)
-        for trouble, label in (("busy", cartons[0]), ("lost", cartons[1])):
+        for trouble, label in (("busy", cartons[0]), ("lost", cartons[1]),
+                               ("in_flight", cartons[2]), ("answer_lost", cartons[3])):
             network["receive"] = trouble
             scan_offline(phone, label, 1)
             network["receive"] = "up"
             # the worker switches back to the app: it tries again at once
             page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
             expect(page.locator("[data-queue-counter]")).to_be_hidden()
-            expect(page.locator("[data-queue-report]")).to_contain_text("Sent 1 queued scan")
+            expect(page.locator("[data-queue-report]")).to_contain_text("Sent 1 queued scan.")
+            expect(page.locator("[data-queue-parked]")).to_be_hidden()
             page.get_by_role("button", name="OK").click()
         assert [(e.carton.label, e.outcome) for e in receive_events(live_server)] == [
-            (cartons[0], "received"), (cartons[1], "received")]
+            (cartons[0], "received"), (cartons[1], "received"), (cartons[2], "received"),
+            (cartons[3], "received")]  # the replay of a scan already done: its first answer
     finally:
         assert not phone.close()
 

@@ -62,8 +62,10 @@ def test_two_hundred_concurrent_requests_with_one_key_are_one_scan(app, arrived_
     label = asn.cartons[1].label
     results = hammer(app, token, f"/api/v1/asns/{asn.number}/cartons/{label}/receive",
                      ["the-one-key"] * REQUESTS)
-    assert all(status == 200 for status, _ in results), {s for s, _ in results}
-    assert {body["outcome"] for _, body in results} == {"received"}
+    # Each is the first answer, or "the first is still in flight, send it again"
+    answers = {(status, body.get("outcome") or body["error"]["code"]) for status, body in results}
+    assert answers <= {(200, "received"), (409, "idempotency_key_in_flight")}, answers
+    assert (200, "received") in answers
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count(ScanEvent.id))) == 1
     assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == 24
@@ -133,3 +135,58 @@ def test_scans_racing_the_end_of_the_count_are_counted_or_refused_never_both(
                   if answers[carton.label][0] == 200 for content in carton.contents)
     assert asn_bucket_total(asn, Bucket.RECEIVING) == on_dock
     assert_ledger_balanced()
+
+
+def test_the_same_key_while_the_first_request_is_in_flight_answers_409_at_once(
+        app, arrived_asn):
+    """The second request neither waits for the first nor does the scan again: 409, and
+    once the first has answered, the same request gets its answer."""
+    import threading
+
+    asn_id, token = arrived_asn
+    asn = db.session.get(Asn, asn_id)
+    path = f"/api/v1/asns/{asn.number}/cartons/{asn.cartons[0].label}/receive"
+    db.session.remove()
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "slow-1"}
+    answers = {}
+
+    def post(name):
+        response = app.test_client().post(path, headers=headers)
+        answers[name] = (response.status_code, response.get_json(), response.headers)
+
+    with db.engine.connect() as blocker:  # holds the ASN: the first scan waits for it
+        blocker.execute(sa.select(Asn.id).where(Asn.id == asn_id).with_for_update())
+        first = threading.Thread(target=post, args=("first",))
+        first.start()
+        wait_until_a_request_waits_for_a_lock()
+        second = threading.Thread(target=post, args=("second",))
+        second.start()
+        second.join(timeout=10)
+        blocker.rollback()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    status, body, response_headers = answers["second"]
+    assert status == 409 and body["error"]["code"] == "idempotency_key_in_flight"
+    assert response_headers["Retry-After"] == "1"
+    assert answers["first"][0] == 200 and answers["first"][1]["outcome"] == "received"
+    again = app.test_client().post(path, headers=headers)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert db.session.scalar(sa.select(sa.func.count(ScanEvent.id))) == 1
+    assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == 24
+    assert_ledger_balanced()
+
+
+def wait_until_a_request_waits_for_a_lock(timeout: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:  # a new transaction sees the activity anew
+            waiting = connection.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar()
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no request came to wait for the lock")

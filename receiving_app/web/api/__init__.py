@@ -50,7 +50,10 @@ def json_body() -> dict:
 
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
-    return error_response(error.status, error.code, error.message, error.details)
+    response, status = error_response(error.status, error.code, error.message, error.details)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, status
 
 
 @bp.errorhandler(HTTPException)

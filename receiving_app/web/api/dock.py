@@ -16,6 +16,7 @@ from ...receiving import (
 )
 from ...receiving import payloads
 from ...receiving.resolving import reverse_resolution
+from ..idempotency import request_fingerprint
 from . import bp, error_response, json_body, require_action
 from .serializers import asn_json, exception_json, photo_json
 
@@ -51,7 +52,8 @@ def receive(number: str, label: str):
     """Receive one carton by its label; the Idempotency-Key header makes retries safe."""
     require_action("dock")
     result = receive_carton(_asn(number), label, user=g.api_user,
-                            key=request.headers.get("Idempotency-Key"), client_time=client_time())
+                            key=request.headers.get("Idempotency-Key"),
+                            fingerprint=request_fingerprint(), client_time=client_time())
     return scan_response(result)
 
 
@@ -79,7 +81,8 @@ def putaway(number: str, label: str):
     require_action("dock")
     asn = _asn(number)
     result = put_away(asn, label, json_body().get("location"), user=g.api_user,
-                      key=request.headers.get("Idempotency-Key"), client_time=client_time())
+                      key=request.headers.get("Idempotency-Key"),
+                      fingerprint=request_fingerprint(), client_time=client_time())
     return scan_response(result)
 
 

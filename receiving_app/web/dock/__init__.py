@@ -30,6 +30,7 @@ from ...receiving.lookup import find_carton
 from ...receiving.raising import HAND_RAISED
 from ..decorators import requires
 from ..htmx import is_htmx, render
+from ..idempotency import request_fingerprint
 
 bp = Blueprint("dock", __name__, url_prefix="/dock")
 
@@ -107,8 +108,11 @@ def _scan_key() -> tuple[str | None, datetime | None]:
 
 
 def with_feedback(response, result: ScanResult):
-    """Tell the phone which sound and vibration the answer deserves (ok, warn, error)."""
+    """Tell the phone which sound and vibration the answer deserves (ok, warn, error), and
+    when a refusal is worth sending again (Retry-After: the offline queue keeps the scan)."""
     response.headers["HX-Trigger"] = f'{{"scan-{result.tone}": ""}}'
+    if result.retry_after is not None:
+        response.headers["Retry-After"] = str(result.retry_after)
     return response
 
 
@@ -164,10 +168,10 @@ def receive(number: str):
     key, client_time = _scan_key()
     try:
         result = receive_carton(asn, request.form.get("code", ""), user=current_user, key=key,
-                                client_time=client_time)
+                                fingerprint=request_fingerprint(), client_time=client_time)
     except DomainError as error:
-        return _scan_answer(asn, ScanResult("refused", error.message, tone="error"),
-                            "dock/_scan_result.html", error.status)
+        return _scan_answer(asn, ScanResult.refused(error), "dock/_scan_result.html",
+                            error.status)
     return _scan_answer(asn, result, "dock/_scan_result.html")
 
 
@@ -225,10 +229,10 @@ def units(number: str, label: str):
     try:
         result = count_units(asn, label, request.form.get("code", ""), user=current_user,
                              qty=qty, damaged=request.form.get("damaged") == "on", key=key,
-                             client_time=client_time)
+                             fingerprint=request_fingerprint(), client_time=client_time)
         status = 200
     except DomainError as error:
-        result, status = ScanResult("refused", error.message, tone="error"), error.status
+        result, status = ScanResult.refused(error), error.status
     carton = next((c for c in asn.cartons if c.label == label), None)
     if not is_htmx():
         flash_result(result)
@@ -267,8 +271,7 @@ def putaway_carton(number: str):
     try:
         carton = carton_for_putaway(asn, code)
     except DomainError as error:
-        return _putaway_answer(asn, None, ScanResult("refused", error.message, tone="error"),
-                               error.status)
+        return _putaway_answer(asn, None, ScanResult.refused(error), error.status)
     suggestion = suggest_location(asn, carton)
     where = f" Suggested: {suggestion.barcode}." if suggestion else ""
     result = ScanResult("selected", f"{carton.label}: scan the location.{where}", tone="ok",
@@ -285,11 +288,10 @@ def putaway(number: str):
     label = request.form.get("carton", "")
     try:
         result = put_away(asn, label, request.form.get("code", ""), user=current_user, key=key,
-                          client_time=client_time)
+                          fingerprint=request_fingerprint(), client_time=client_time)
     except DomainError as error:
         carton = next((c for c in asn.cartons if c.label == label), None)
-        return _putaway_answer(asn, carton, ScanResult("refused", error.message, tone="error"),
-                               error.status)
+        return _putaway_answer(asn, carton, ScanResult.refused(error), error.status)
     return _putaway_answer(asn, None, result)
 
 
