@@ -1,4 +1,5 @@
-"""Admin commands: `flask --app wsgi seed-demo | create-user | create-api-token`."""
+"""Admin commands: `flask --app wsgi seed-demo | create-user | create-api-token |
+deliver-webhooks | inventory rebuild | photos sweep`."""
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -14,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_api_token_command)
     app.cli.add_command(deliver_webhooks_command)
     app.cli.add_command(inventory_group)
+    app.cli.add_command(photos_group)
 
 
 @click.command("seed-demo")
@@ -87,6 +89,32 @@ def rebuild_command(check: bool) -> None:
         raise SystemExit(1)
     else:
         click.echo(f"Rebuilt {len(differences)} balance(s) from the ledger.")
+
+
+@click.group("photos")
+def photos_group() -> None:
+    """The evidence photos' files."""
+
+
+@photos_group.command("sweep")
+@click.option("--older-than", "minutes", default=60, show_default=True, type=click.IntRange(1),
+              help="Minutes a file must be left untouched before it may go.")
+def photos_sweep_command(minutes: int) -> None:
+    """Remove photo files that no photo row points at (an upload that failed or died)."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from flask import current_app
+
+    from .evidence import PhotoStorage
+    from .receiving.photo_files import sweep_photo_files
+
+    removed = sweep_photo_files(PhotoStorage(Path(current_app.config["PHOTO_ROOT"])),
+                                older_than=timedelta(minutes=minutes))
+    for path in removed:
+        click.echo(f"removed {path}")
+    click.echo(f"Removed {len(removed)} file{'' if len(removed) == 1 else 's'} that no photo "
+               "points at.")
 
 
 @click.command("deliver-webhooks")

@@ -34,8 +34,6 @@ class StoredPhoto:
     received_at: datetime  # server time (UTC) when it was ingested
     original_filename: str  # display only, sanitised; never used for a path
     original_type: str  # MIME type of the upload as sniffed, e.g. "image/heif"
-    # False when the same photo was already stored: its files are not this upload's to undo
-    newly_stored: bool = True
 
 
 def ingest_photo(
@@ -85,15 +83,10 @@ def ingest_photo(
         thumb_bytes = thumb.result()
 
     # Thumbnail first: a stored full photo then always has its thumbnail. A failure half
-    # way (disk full) takes back what this upload wrote.
-    newly_stored = not storage.exists(sha256)
-    if newly_stored:
-        try:
-            storage.put(thumb_bytes, sha256, "thumb")
-            storage.put(stored, sha256)
-        except BaseException:
-            storage.discard(sha256)
-            raise
+    # way (disk full) leaves what was written whole to the sweep: another upload of the
+    # same photo may be using it already.
+    storage.put(thumb_bytes, sha256, "thumb")
+    storage.put(stored, sha256)
     return StoredPhoto(
         sha256=sha256,
         width=im.width,
@@ -104,7 +97,6 @@ def ingest_photo(
         received_at=received_at,
         original_filename=display_filename(filename),
         original_type=original_type,
-        newly_stored=newly_stored,
     )
 
 

@@ -3,6 +3,13 @@
 ``root/ab/cd/<sha256>.jpg`` holds the cleaned photo and ``<sha256>.thumb.jpg``
 its thumbnail. Files are immutable: a photo is written once, atomically, and
 the same photo uploaded twice is stored once.
+
+Uploads never delete: a file written for an upload whose row never committed
+may by then be another upload's, of the same photo, which did commit. Such
+orphans are removed by :meth:`PhotoStorage.sweep` once they are old. Storing
+a photo that is already there refreshes its file's time, and the sweep looks
+at that time again after it has taken the file out of reach, so a file that
+an upload takes up while the sweep runs is kept.
 """
 
 from __future__ import annotations
@@ -12,10 +19,18 @@ import hashlib
 import os
 import re
 import tempfile
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SUFFIXES = {"full": ".jpg", "thumb": ".thumb.jpg"}
+# What the store itself writes, by name: a stored variant, a file set aside by a sweep,
+# a temporary file of a write that never finished.
+_STORED = re.compile(r"(?P<sha256>[0-9a-f]{64})(\.thumb)?\.jpg(?P<aside>\.sweeping)?")
+_INCOMING = re.compile(r"\.incoming-[^/]*\.part")
+_HEX_PAIR = re.compile(r"[0-9a-f]{2}")
+_ASIDE = ".sweeping"
 
 
 class PhotoStorage:
@@ -52,13 +67,18 @@ class PhotoStorage:
         For "full", ``sha256`` must be the hash of ``data`` (checked: the name
         is the proof of integrity). Written to a temporary file in the target
         directory, fsynced, then renamed over the final name, so a crash or a
-        concurrent upload of the same photo never leaves a partial file.
+        concurrent upload of the same photo never leaves a partial file. A file
+        already there is made young again (its modification time is now): the
+        caller is about to point a row at it, and the sweep spares young files.
         """
         target = self.path(sha256, variant)
         if variant == "full" and hashlib.sha256(data).hexdigest() != sha256:
             raise ValueError("data does not match its SHA-256")
-        if target.is_file():
+        try:
+            os.utime(target)  # one call on the name: the file is there, and young, or not
             return target
+        except FileNotFoundError:
+            pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
         try:
@@ -77,11 +97,83 @@ class PhotoStorage:
         return target
 
 
-    def discard(self, sha256: str) -> None:
-        """Remove both variants of a photo (missing files are fine): undoes a failed upload."""
-        for variant in ("thumb", "full"):
-            with contextlib.suppress(FileNotFoundError):
-                self.path(sha256, variant).unlink()
+    def sweep(self, referenced: Callable[[Iterable[str]], set[str]], *,
+              older_than: float) -> list[Path]:
+        """Remove what no row points at and nobody has touched for ``older_than`` seconds;
+        return the paths removed.
+
+        ``referenced`` answers which of the photo ids it is given have a row. Files
+        younger than ``older_than`` are left alone: their upload may not have committed
+        yet. An old file without a row is first renamed out of reach, then its time is
+        read again: if an upload took it up meanwhile (see :meth:`put`), it is put back,
+        else removed. Temporary files of writes that never finished go too; a file a
+        sweep set aside and did not get to finish with is put back if it has a row.
+        """
+        removed: list[Path] = []
+        for top in sorted(self._hex_dirs(self.root)):  # a share of the store at a time
+            cutoff = time.time() - older_than
+            files = [path for sub in sorted(self._hex_dirs(top)) for path in sub.iterdir()]
+            candidates: dict[str, list[Path]] = {}
+            for path in files:
+                stored = _STORED.fullmatch(path.name)
+                if stored and (stored["aside"] or _older(path, cutoff)):
+                    candidates.setdefault(stored["sha256"], []).append(path)
+                elif _INCOMING.fullmatch(path.name) and _older(path, cutoff):
+                    removed += _unlink(path)
+            if not candidates:
+                continue
+            with_row = referenced(list(candidates))
+            for sha256, paths in candidates.items():
+                for path in paths:
+                    if sha256 in with_row:
+                        _put_back(path)
+                    else:
+                        removed += _set_aside_and_remove(path, cutoff)
+        return removed
+
+    @staticmethod
+    def _hex_dirs(folder: Path) -> list[Path]:
+        if not folder.is_dir():
+            return []
+        return [p for p in folder.iterdir() if _HEX_PAIR.fullmatch(p.name) and p.is_dir()]
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False
+
+
+def _unlink(path: Path) -> list[Path]:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return []
+    return [path]
+
+
+def _put_back(path: Path) -> None:
+    """A file with a row stays; one a dead sweep set aside goes back under its name."""
+    if not path.name.endswith(_ASIDE):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        # the same bytes as any file an upload wrote under that name meanwhile
+        os.replace(path, path.with_name(path.name.removesuffix(_ASIDE)))
+
+
+def _set_aside_and_remove(path: Path, cutoff: float) -> list[Path]:
+    original = path.with_name(path.name.removesuffix(_ASIDE))
+    aside = original.with_name(original.name + _ASIDE)
+    if path != aside:
+        try:
+            os.rename(path, aside)  # from now on no upload finds it
+        except FileNotFoundError:
+            return []
+    if not _older(aside, cutoff):  # an upload took it up before it was set aside
+        _put_back(aside)
+        return []
+    return [original] if _unlink(aside) else []
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -125,7 +125,9 @@ def attach_photo(
     """Attach a photo as evidence; the first photo submits a draft exception.
 
     The image is checked, cleaned and stored before anything is written; a refused photo
-    (PhotoRefused) leaves no row.
+    (PhotoRefused) leaves no row. Files are never deleted here, even when the row fails:
+    another upload of the same photo may have committed its row on them meanwhile
+    (`flask photos sweep` removes the files no row points at).
     """
     if exception.state is ExceptionState.RESOLVED:
         raise WrongStep("This exception is resolved; evidence can no longer be added.")
@@ -134,13 +136,7 @@ def attach_photo(
     except OSError as error:
         raise StorageFailed("The photo could not be stored (disk full?). Nothing was saved; "
                             "try again.") from error
-    try:
-        return _record_photo(exception, stored, user, client_taken_at)
-    except BaseException:
-        db.session.rollback()
-        if stored.newly_stored:  # no row will point at these files
-            storage.discard(stored.sha256)
-        raise
+    return _record_photo(exception, stored, user, client_taken_at)
 
 
 

@@ -1,5 +1,6 @@
 """Faults lose nothing: a worker killed before COMMIT, a disk that fills up mid-upload, a
-connection cut mid-upload, SQLite killed under eight writers."""
+connection cut mid-upload, an upload whose transaction fails beside one that commits the
+same photo, SQLite killed under eight writers."""
 import errno
 import io
 import os
@@ -21,8 +22,12 @@ import sqlalchemy as sa
 from receiving_app.accounts import create_api_token
 from receiving_app.evidence import storage as storage_module
 from receiving_app.extensions import db
-from receiving_app.models import Asn, Bucket, CartonStatus, Photo, ScanEvent
+from receiving_app.evidence import PhotoStorage
+from receiving_app.models import (
+    Asn, Bucket, CartonStatus, Photo, ReceivingException, ScanEvent,
+)
 from receiving_app.receiving import raise_exception
+from tests.db.test_concurrency import wait_until_a_request_waits_for_a_lock
 from tests.support.builders import arrived, jpeg_bytes, submit, user
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
 
@@ -43,8 +48,10 @@ class Gunicorn:
     def __init__(self, database_uri: str, tmp_path: Path, workers: int = 2, threads: int = 4):
         self.port = free_port()
         self.marker = tmp_path / "crash-marker"
+        # the photo root of the tests' own app (conftest.make_app), so its commands see it
         env = dict(os.environ, DATABASE_URL=database_uri, SECRET_KEY="crash-test-key",
-                   APP_ENV="test", CRASH_MARKER=str(self.marker), PHOTO_ROOT=str(tmp_path))
+                   APP_ENV="test", CRASH_MARKER=str(self.marker),
+                   PHOTO_ROOT=str(tmp_path / "photos"))
         self.log = tmp_path / "gunicorn.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
@@ -172,8 +179,8 @@ def test_sqlite_stays_intact_when_killed_under_eight_writers(demo, backend, data
     assert asn_bucket_total(db.session.get(Asn, asn_id), Bucket.RECEIVING) == received
 
 
-def test_a_disk_that_fills_up_mid_upload_leaves_no_file_and_no_row(demo, api, app,
-                                                                    monkeypatch):
+def test_a_disk_that_fills_up_mid_upload_leaves_no_row_and_no_partial_file(
+        demo, api, app, runner, monkeypatch):
     asn = arrived(submit())
     exception = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01")
     real_fsync = os.fsync
@@ -192,8 +199,14 @@ def test_a_disk_that_fills_up_mid_upload_leaves_no_file_and_no_row(demo, api, ap
                                 content_type="multipart/form-data")
     assert response.status_code == 507
     assert "Nothing was saved" in response.get_json()["error"]["message"]
-    assert [p for p in Path(app.config["PHOTO_ROOT"]).rglob("*") if p.is_file()] == []
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+    # The thumbnail written whole stays (another upload of the same photo may be using
+    # it) until the sweep finds it an hour old with no row; nothing half written stays.
+    left = photo_files(app)
+    assert [p.name.endswith(".thumb.jpg") for p in left] == [True]
+    an_hour_ago(left)
+    assert runner.invoke(args=["photos", "sweep"]).exit_code == 0
+    assert photo_files(app) == []
 
 
 def test_a_connection_cut_mid_upload_leaves_no_file_and_no_row(demo, api, app):
@@ -210,5 +223,105 @@ def test_a_connection_cut_mid_upload_leaves_no_file_and_no_row(demo, api, app):
                  f"multipart/form-data; boundary={boundary}",
                  "Content-Length": str(len(body) + 100)})
     assert response.status_code in (400, 422)
-    assert [p for p in Path(app.config["PHOTO_ROOT"]).rglob("*") if p.is_file()] == []
+    assert photo_files(app) == []
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+
+
+def photo_files(app) -> list[Path]:
+    return sorted(p for p in Path(app.config["PHOTO_ROOT"]).rglob("*") if p.is_file())
+
+
+def an_hour_ago(paths: list[Path]) -> None:
+    """Age files past the sweep's hour, as if their upload had died an hour ago."""
+    then = time.time() - 3700
+    for path in paths:
+        os.utime(path, (then, then))
+
+
+def test_a_worker_killed_between_storing_a_photo_and_its_commit_leaves_files_the_sweep_removes(
+        demo, served, app, runner):
+    asn = arrived(submit())
+    exception_id = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01").id
+    token = create_api_token(user("dock"))
+    db.session.remove()
+    outcome = {}
+
+    def doomed():
+        try:
+            outcome["response"] = httpx.post(
+                f"{served.url}/api/v1/exceptions/{exception_id}/photos",
+                files={"photo": ("p.jpg", jpeg_bytes(), "image/jpeg")},
+                headers={"Authorization": f"Bearer {token}", "X-Test-Crash": "before-commit"},
+                timeout=30)
+        except httpx.HTTPError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=doomed)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not served.marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(int(served.marker.read_text()), signal.SIGKILL)
+    thread.join(timeout=30)
+    assert "response" not in outcome or outcome["response"].status_code >= 500
+    db.session.remove()
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
+    left = photo_files(app)
+    assert sorted(p.name.split(".", 1)[1] for p in left) == ["jpg", "thumb.jpg"]
+
+    young = runner.invoke(args=["photos", "sweep"])  # an upload may still be on its way
+    assert young.exit_code == 0, young.output
+    assert photo_files(app) == left
+    an_hour_ago(left)
+    swept = runner.invoke(args=["photos", "sweep"])
+    assert swept.exit_code == 0 and "Removed 2 files" in swept.output, swept.output
+    assert photo_files(app) == []
+
+
+def test_an_upload_whose_transaction_fails_never_takes_the_files_of_one_that_committed(
+        demo, api, app, backend):
+    """The same photo uploaded twice at once; the first upload's connection drops after it
+    stored the files and after the second committed its row on them: the second's photo
+    stays whole."""
+    if backend != "postgres":
+        pytest.skip("SQLite lets one writer in at a time: the second upload waits for the "
+                    "first to end")
+    asn = arrived(submit())
+    first, second = (raise_exception(asn, "damaged", user=user("dock"), carton_label=label).id
+                     for label in ("C01", "C02"))
+    client = api("dock")
+    db.session.remove()
+    photo = jpeg_bytes((20, 160, 90))
+    answers = {}
+
+    def upload(name, exception_id):
+        try:
+            answers[name] = client.post(f"/api/v1/exceptions/{exception_id}/photos",
+                                        data={"photo": (io.BytesIO(photo), "p.jpg")},
+                                        content_type="multipart/form-data")
+        except Exception as error:  # the test client raises what the app did not answer
+            answers[name] = error
+
+    with db.engine.connect() as blocker:  # holds the first exception: its upload waits
+        blocker.execute(sa.select(ReceivingException.id)
+                        .where(ReceivingException.id == first).with_for_update())
+        doomed = threading.Thread(target=upload, args=("first", first))
+        doomed.start()
+        wait_until_a_request_waits_for_a_lock()
+        upload("second", second)
+        with db.engine.connect() as operator:  # the first upload's connection drops
+            operator.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+        doomed.join(timeout=30)
+        blocker.rollback()
+
+    assert not isinstance(answers["first"], httpx.Response) or \
+        answers["first"].status_code >= 500
+    assert answers["second"].status_code == 201, answers["second"].get_json()
+    stored = answers["second"].get_json()
+    storage = PhotoStorage(Path(app.config["PHOTO_ROOT"]))
+    assert storage.exists(stored["sha256"]) and storage.exists(stored["sha256"], "thumb")
+    served = client.get(stored["url"])
+    assert served.status_code == 200 and served.data == storage.read(stored["sha256"])
+    assert [p.exception_id for p in db.session.scalars(sa.select(Photo))] == [second]

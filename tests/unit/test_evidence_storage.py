@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,69 @@ def test_unknown_variant_is_refused(storage: PhotoStorage) -> None:
 def test_missing_photo_reads_as_file_not_found(storage: PhotoStorage) -> None:
     with pytest.raises(FileNotFoundError):
         storage.read(SHA)
+
+
+# --- the sweep: files that no row points at, an hour after their upload ----------------------
+
+HOUR = 3600.0
+OTHER = b"\xff\xd8\xff another pretend jpeg"
+OTHER_SHA = hashlib.sha256(OTHER).hexdigest()
+
+
+def aged(path: Path, seconds: float = HOUR + 60) -> Path:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_storing_a_photo_that_is_already_there_makes_it_young_again(storage: PhotoStorage) -> None:
+    """An upload that takes up a stored file says so on it: the sweep then leaves it be."""
+    path = aged(storage.put(DATA, SHA))
+
+    storage.put(DATA, SHA)
+
+    assert time.time() - path.stat().st_mtime < 60
+
+
+def test_the_sweep_removes_old_files_no_row_points_at_and_nothing_else(
+        storage: PhotoStorage, tmp_path: Path) -> None:
+    orphan = [aged(storage.put(DATA, SHA)), aged(storage.put(b"thumb", SHA, "thumb"))]
+    kept = aged(storage.put(OTHER, OTHER_SHA))  # a row points at it
+    young = storage.put(b"young thumb", OTHER_SHA, "thumb")  # an upload may be on its way
+    partial = tmp_path / SHA[:2] / SHA[2:4] / ".incoming-x.part"  # a write that died
+    partial.write_bytes(b"half a photo")
+    aged(partial)
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("not a photo")
+    aged(unrelated)
+    asked: list[set[str]] = []
+
+    removed = storage.sweep(lambda ids: asked.append(set(ids)) or {OTHER_SHA}, older_than=HOUR)
+
+    assert sorted(removed) == sorted([*orphan, partial])
+    assert all_files(tmp_path) == sorted(p.relative_to(tmp_path).as_posix()
+                                         for p in (kept, young, unrelated))
+    assert set().union(*asked) == {SHA, OTHER_SHA}
+
+
+def test_a_file_an_upload_takes_up_while_the_sweep_runs_is_kept(storage: PhotoStorage) -> None:
+    """The sweep looked (no row yet); an upload of the same photo then finds the file and
+    commits its row on it before the sweep acts: the file must stay."""
+    path = aged(storage.put(DATA, SHA))
+
+    def no_row_yet(ids):
+        storage.put(DATA, SHA)  # the other upload, between the look and the removal
+        return set()
+
+    assert storage.sweep(no_row_yet, older_than=HOUR) == []
+    assert storage.read(SHA) == DATA and path.is_file()
+
+
+def test_a_file_set_aside_by_a_sweep_that_died_is_put_back_when_a_row_points_at_it(
+        storage: PhotoStorage) -> None:
+    path = aged(storage.put(DATA, SHA))
+    aside = path.with_name(path.name + ".sweeping")
+    path.rename(aside)  # the sweep died between setting it aside and looking again
+
+    assert storage.sweep(lambda ids: {SHA}, older_than=HOUR) == []
+    assert storage.read(SHA) == DATA and not aside.exists()

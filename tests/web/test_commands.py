@@ -1,4 +1,4 @@
-"""The admin commands scripts rely on: seed-demo, create-user, create-api-token."""
+"""The admin commands scripts rely on: seed-demo, create-user, create-api-token, photos sweep."""
 import sqlalchemy as sa
 
 from receiving_app.extensions import db
@@ -46,3 +46,31 @@ def test_create_user_explains_what_is_wrong(demo, runner):
     assert result.exit_code != 0
     assert "password" in result.output and "seller" in result.output
     assert db.session.scalar(sa.select(User).where(User.username == "x")) is None
+
+
+def test_photos_sweep_keeps_every_file_a_photo_points_at_however_old(demo, app, runner):
+    import os
+    import time
+    from pathlib import Path
+
+    from receiving_app.receiving import raise_exception
+    from tests.support.builders import arrived, jpeg_bytes, photographed, submit, user
+
+    exception = raise_exception(arrived(submit()), "damaged", user=user("dock"),
+                                carton_label="C01")
+    photographed(exception, app)
+    db.session.commit()
+    root = Path(app.config["PHOTO_ROOT"])
+    evidence = sorted(p for p in root.rglob("*") if p.is_file())
+    orphan = root / "ab" / "cd" / f"abcd{'0' * 60}.jpg"  # an upload that died a day ago
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(jpeg_bytes())
+    day_ago = time.time() - 86400
+    for path in [*evidence, orphan]:
+        os.utime(path, (day_ago, day_ago))
+
+    result = runner.invoke(args=["photos", "sweep"])
+
+    assert result.exit_code == 0 and "Removed 1 file that no photo points at." in result.output
+    assert sorted(p for p in root.rglob("*") if p.is_file()) == evidence
+    assert len(evidence) == 2  # the photo and its thumbnail
