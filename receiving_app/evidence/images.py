@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import re
 import warnings
 
 import pillow_heif
@@ -125,6 +126,8 @@ def open_header(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
         except Exception as exc:
             raise _unreadable(exc, data) from exc
     _check_pixels(im, max_pixels)
+    if fmt == "JPEG":
+        check_jpeg_scans(data)
     return im
 
 
@@ -313,16 +316,122 @@ def _icc_segments(icc: bytes) -> list[bytes]:
 
 def _entropy_coded_end(data: bytes, pos: int) -> int:
     """Where the coded data after a scan header ends: at the first marker that is not
-    a stuffed zero (FF 00) or a restart marker (FF D0-D7)."""
-    while True:
-        pos = data.find(b"\xff", pos)
-        if pos < 0 or pos + 1 >= len(data):
-            return len(data)
-        following = data[pos + 1]
-        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-            pos += 1
+    a stuffed zero (FF 00) or a restart marker (FF D0-D7); of fill bytes (FF FF ...)
+    before a marker, at the last."""
+    found = _MARKER_AFTER_SCAN.search(data, pos)
+    return found.start() if found else len(data)
+
+
+_MARKER_AFTER_SCAN = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+
+
+# Huffman-coded DCT frames (baseline, extended, progressive): what cameras write, and what
+# check_jpeg_scans can hold to a lower bound. Arithmetic-coded, lossless and hierarchical
+# frames can code a frame of any size in a few bytes; no camera writes them.
+_HUFFMAN_DCT = {0xC0, 0xC1, 0xC2}
+_OTHER_FRAMES = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+_DRI = 0xDD
+_RESTART = re.compile(rb"\xff[\xd0-\xd7]")
+
+
+def check_jpeg_scans(data: bytes) -> None:
+    """Refuse a JPEG whose coded data cannot fill the frame it declares (PhotoRefused 422).
+
+    Every 8x8 block of every component costs at least one bit of Huffman code in the scan
+    that first codes its DC coefficient (a sequential scan, or a progressive DC scan), and
+    with a restart interval a scan holds a restart marker after every interval but the
+    last. A file whose scans fall short is truncated or corrupt: libjpeg would fill the
+    missing blocks without a word, and a 1.6 KB file declaring 7000 x 7000 pixels would be
+    taken as a 49-megapixel photo, at the memory of one. Only headers and the length of
+    the coded data are read here, before any pixel is decoded. Markers are looked for as
+    libjpeg does (stray bytes between segments are skipped); a file with no end marker is
+    left to the decoder, which reports it truncated.
+    """
+    frame: _Frame | None = None
+    restart_interval, coded = 0, set()
+    pos, end = 2, len(data)
+    while (pos := data.find(b"\xff", pos)) >= 0 and pos + 1 < end:
+        marker = data[pos + 1]
+        if marker == 0xFF or marker == 0x00 or 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 1 if marker == 0xFF else 2  # a fill byte, or a marker without a segment
             continue
-        return pos
+        if marker == _EOI:
+            break
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        segment_end = pos + 2 + length
+        if pos + 4 > end or length < 2 or segment_end > end:
+            raise _short()
+        body = data[pos + 4:segment_end]
+        if marker in _OTHER_FRAMES:
+            raise PhotoRefused(415, "unsupported_type", "This JPEG is coded in a way no camera "
+                               "uses (arithmetic, lossless or hierarchical); send the "
+                               "camera's own photo.")
+        if marker in _HUFFMAN_DCT:
+            if frame is not None:
+                raise PhotoRefused(422, "corrupt", "The photo is damaged and cannot be read.")
+            frame = _Frame.parse(body)
+        elif marker == _DRI and len(body) >= 2:
+            restart_interval = int.from_bytes(body[:2], "big")
+        elif marker == _SOS:
+            if frame is None:
+                raise PhotoRefused(422, "corrupt", "The photo is damaged and cannot be read.")
+            scan_end = _entropy_coded_end(data, segment_end)
+            coded |= frame.check_scan(body, data, segment_end, scan_end, restart_interval)
+            segment_end = scan_end
+        pos = segment_end
+    if frame is not None and pos >= 0 and pos + 1 < end and coded != set(frame.components):
+        raise _short()  # a component that no scan codes
+
+
+class _Frame:
+    """A frame header's size and components (id: horizontal, vertical sampling factors)."""
+
+    def __init__(self, width: int, height: int, components: dict[int, tuple[int, int]]):
+        self.width, self.height, self.components = width, height, components
+        self.h_max = max(h for h, _ in components.values())
+        self.v_max = max(v for _, v in components.values())
+
+    @classmethod
+    def parse(cls, body: bytes) -> "_Frame":
+        count = body[5] if len(body) >= 6 else 0
+        fields = body[6:6 + 3 * count]
+        height, width = int.from_bytes(body[1:3], "big"), int.from_bytes(body[3:5], "big")
+        components = {fields[i]: (fields[i + 1] >> 4, fields[i + 1] & 15)
+                      for i in range(0, len(fields), 3)}
+        if not count or len(fields) < 3 * count or not height or not width or \
+                not all(1 <= h <= 4 and 1 <= v <= 4 for h, v in components.values()):
+            raise PhotoRefused(422, "corrupt", "The photo is damaged and cannot be read.")
+        return cls(width, height, components)
+
+    def check_scan(self, header: bytes, data: bytes, start: int, end: int,
+                   restart_interval: int) -> set[int]:
+        """Refuse a scan too short for the blocks it codes; the components whose DC it codes
+        first (none for a scan that only refines or codes AC coefficients)."""
+        count = header[0] if header else 0
+        ids = [header[1 + 2 * i] for i in range(count) if 1 + 2 * i < len(header)]
+        if not count or len(header) < 4 + 2 * count or any(i not in self.components for i in ids):
+            raise PhotoRefused(422, "corrupt", "The photo is damaged and cannot be read.")
+        spectral_start, approximation_high = header[1 + 2 * count], header[3 + 2 * count] >> 4
+        if count == 1:  # non-interleaved: one block per MCU
+            h, v = self.components[ids[0]]
+            mcus = blocks = (math.ceil(math.ceil(self.width * h / self.h_max) / 8)
+                             * math.ceil(math.ceil(self.height * v / self.v_max) / 8))
+        else:
+            mcus = (math.ceil(self.width / (8 * self.h_max))
+                    * math.ceil(self.height / (8 * self.v_max)))
+            blocks = mcus * sum(h * v for h, v in (self.components[i] for i in ids))
+        first_dc = spectral_start == 0 and approximation_high == 0
+        if first_dc and 8 * (end - start) < blocks:
+            raise _short()
+        if restart_interval and len(_RESTART.findall(data, start, end)) < \
+                math.ceil(mcus / restart_interval) - 1:
+            raise _short()
+        return set(ids) if first_dc else set()
+
+
+def _short() -> PhotoRefused:
+    return PhotoRefused(422, "truncated", "The photo's image data is too short for its size "
+                                          "(truncated or damaged).")
 
 
 def _draft_box(size: tuple[int, int], long_side: int) -> tuple[int, int]:

@@ -394,6 +394,25 @@ def small_jpeg(seed: int = 1) -> bytes:
     return jpeg(image, 90)
 
 
+def jpeg_declaring(width: int, height: int, photo: bytes) -> bytes:
+    """``photo`` (a JPEG) with its frame header claiming ``width`` x ``height`` pixels."""
+    data = bytearray(photo)
+    frame = data.find(b"\xff\xc0")
+    data[frame + 5:frame + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+def jpeg_cut_and_closed(photo: bytes, keep: float = 0.6) -> bytes:
+    """``photo`` cut inside its image data and given an end marker, as a botched upload
+    that a proxy closed off: decoders fill the missing rows silently."""
+    return photo[: int(len(photo) * keep)] + b"\xff\xd9"
+
+
+def noisy_jpeg(size: tuple[int, int] = (640, 480), **params: object) -> bytes:
+    """A JPEG whose every block has detail (sensor grain), so its coded data is long."""
+    return jpeg(noise_image(size, 40, random.Random(7)), 90, **params)
+
+
 def _zip(files: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as archive:
@@ -438,6 +457,12 @@ def hostile_files() -> dict[str, bytes]:
         "truncated_webp": webp[: len(webp) // 2],
         "truncated_heic": heic[: len(heic) // 2],
         "jpeg_header_only": photo[:20],
+        # 700 bytes that declare 7000 x 7000: libjpeg would fill 49 megapixels of grey
+        "jpeg_declaring_7000x7000": jpeg_declaring(7000, 7000, small_jpeg()),
+        # cut mid-scan and closed: the restart markers that the rest had are missing
+        "jpeg_cut_and_closed": jpeg_cut_and_closed(noisy_jpeg(restart_marker_rows=1)),
+        # the frame marker of an arithmetic-coded JPEG, which no camera writes
+        "arithmetic_jpeg": photo.replace(b"\xff\xc0", b"\xff\xc9", 1),
         "empty": b"",
         # 900 megapixels in ~170 KB: far over Pillow's limit.
         "decompression_bomb": png_of_blank_pixels(30_000, 30_000),

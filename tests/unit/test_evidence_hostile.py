@@ -32,6 +32,9 @@ REFUSALS = {
     "truncated_webp": (422, "truncated"),
     "truncated_heic": (422, "truncated"),
     "jpeg_header_only": (422, "corrupt"),
+    "jpeg_declaring_7000x7000": (422, "truncated"),
+    "jpeg_cut_and_closed": (422, "truncated"),
+    "arithmetic_jpeg": (415, "unsupported_type"),
     "empty": (422, "empty"),
     "decompression_bomb": (422, "decompression_bomb"),
     "bomb_in_warning_band": (422, "decompression_bomb"),
@@ -131,3 +134,26 @@ def test_hostile_file_name_on_a_valid_jpeg_never_touches_the_filesystem(
     assert files_under(tmp_path) == [f"photos/{f}" for f in files]
     assert sorted(p.name for p in tmp_path.parent.iterdir()) == before
     assert "/" not in photo.original_filename and "\x00" not in photo.original_filename
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"subsampling": 0}, {"subsampling": 1}, {"progressive": True},
+    {"restart_marker_rows": 1}, {"restart_marker_blocks": 3},
+    {"progressive": True, "restart_marker_blocks": 5},
+], ids=["4:2:0", "4:4:4", "4:2:2", "progressive", "restart-rows", "restart-blocks",
+        "progressive-restarts"])
+@pytest.mark.parametrize("scene", ["grain", "flat"])
+def test_every_sound_jpeg_fills_the_frame_it_declares(params: dict, scene: str) -> None:
+    """The refusal of short scan data never refuses a whole file, however flat its picture
+    (a flat one codes each block in a few bits)."""
+    from PIL import Image
+
+    from receiving_app.evidence.images import check_jpeg_scans
+
+    picture = gen.noise_image((333, 250), 40, gen.random.Random(3)) if scene == "grain" \
+        else Image.new("RGB", (2999, 2001), (120, 120, 120))
+    check_jpeg_scans(gen.jpeg(picture, 90, **params))
+    for mode in ("L", "CMYK"):
+        buffer = gen.io.BytesIO()
+        picture.convert(mode).save(buffer, "JPEG", quality=90, **params)
+        check_jpeg_scans(buffer.getvalue())
