@@ -1,15 +1,25 @@
-"""Dockside: warehouse receiving with evidence."""
+"""Dockside: warehouse receiving with evidence.
+
+Importing the package imports nothing else, so that a part of it can run without the app
+(the photo cleaning child process, receiving_app/evidence/isolated.py).
+"""
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from config import Config, database_url, is_production
-
-from .extensions import csrf, db, login_manager, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, commands. Nothing else."""
+    from flask import Flask
+
+    from config import Config
+
+    from .extensions import csrf, db, login_manager, migrate
+
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -60,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _finish_config(app: Flask) -> None:
     """Derive what depends on the instance folder and refuse unsafe production settings."""
+    from config import database_url, is_production
+
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(

@@ -92,7 +92,7 @@ def open_untrusted(
     """
     im = open_header(data, max_pixels=max_pixels)
     if draft_long_side and im.format in ("JPEG", "MPO"):
-        im.draft("L", _draft_box(im.size, draft_long_side))
+        im.draft("L", draft_box(im.size, draft_long_side))
     load_pixels(im, max_pixels=max_pixels)
     return im
 
@@ -139,6 +139,8 @@ def load_pixels(im: Image.Image, *, max_pixels: int = MAX_PIXELS) -> None:
     """
     try:
         im.load()
+    except MemoryError:
+        raise  # the process's limit, not the photo's fault
     except Exception as exc:
         # Pillow plugins and libheif signal bad input with many exception
         # types (OSError, SyntaxError, ValueError, struct.error...); for an
@@ -247,7 +249,8 @@ def clean_upright_jpeg(data: bytes, im: Image.Image) -> bytes | None:
     of the upload's bytes in it but their values: a bare JFIF header, the ICC profile as
     Pillow read it (as encode_jpeg keeps it), and the Adobe block's colour transform.
     Re-encoding the pixels cost more than decoding them (docs/benchmarks.md). ``im`` is
-    the upload, already fully decoded by :func:`load_pixels`, so the coded data is sound.
+    the upload as :func:`open_header` opened it: the caller still decodes it (at a reduced
+    scale, cleaning.clean_kept_jpeg) and refuses it if its coded data is not sound.
     (Bytes a file hides inside its coded data, which decoders skip with a warning, stay:
     only a re-encode removes those, and they are no camera's metadata.)
 
@@ -434,13 +437,64 @@ def _short() -> PhotoRefused:
                                           "(truncated or damaged).")
 
 
-def _draft_box(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+def draft_box(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """The box to ask Pillow's JPEG draft mode for, to decode at least ``long_side`` long."""
     # Pillow picks the largest DCT scale at which *both* sides stay >= the
     # box, so the box must keep the aspect ratio (a square box would forbid
     # any scaling of a 4:3 photo).
     width, height = size
     scale = min(1.0, long_side / max(width, height))
     return (math.ceil(width * scale), math.ceil(height * scale))
+
+
+def _draft_pixels(size: tuple[int, int], long_side: int) -> int:
+    """Pixels of a JPEG decoded in draft mode for ``long_side`` (as Pillow picks the scale)."""
+    box = draft_box(size, long_side)
+    ratio = min(size[0] // box[0], size[1] // box[1])
+    scale = next(s for s in (8, 4, 2, 1) if ratio >= s)
+    return math.ceil(size[0] / scale) * math.ceil(size[1] / scale)
+
+
+# What reading the barcodes holds besides the photo, per pixel of the copy it reads (at
+# most 2000 px long, decode.py): the greyscale copies and zxing-cpp's own, and for an image
+# that is not a JPEG the reduced RGB copies they are made from. (Measured on a 12 MP and a
+# 49 MP photo of each kind.) The thumbnail's copies are smaller still.
+_BARCODES_JPEG = 7
+_BARCODES_OTHER = 14
+_BARCODE_LONG_SIDE = 2000
+_THUMBNAIL = 2 * 1024 * 1024
+
+
+def decode_cost(im: Image.Image, *, kept_jpeg: bool = False) -> int:
+    """About the most memory, in bytes, that cleaning ``im`` (from :func:`open_header`)
+    holds at once: its decoded pixels (Pillow keeps RGB in four bytes), the upright RGB
+    copy when it must be turned or converted, the re-encoded JPEG, and the barcode and
+    thumbnail copies. ``kept_jpeg``: a JPEG whose coded data is kept, decoded only at the
+    thumbnail's DCT scale (cleaning.clean_kept_jpeg)."""
+    width, height = im.size
+    jpeg = im.format in ("JPEG", "MPO")
+    barcode_copy = width * height * min(1.0, _BARCODE_LONG_SIDE / max(width, height)) ** 2
+    barcodes = round(_draft_pixels(im.size, _BARCODE_LONG_SIDE) + _BARCODES_JPEG * barcode_copy
+                     if jpeg else _BARCODES_OTHER * barcode_copy)
+    if kept_jpeg:
+        return 4 * _draft_pixels(im.size, 320) + barcodes + _THUMBNAIL
+    decoded = 1 if im.mode in ("1", "L", "P") else 2 if im.mode.startswith("I;16") else 4
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        upright = 12  # an RGBA copy, the white it is laid on, the RGB result
+    elif im.mode.startswith("I"):
+        upright = 9  # 32-bit, then 8-bit grey, then RGB
+    elif im.mode != "RGB" or _orientation(im) != 1:
+        upright = 4
+    else:
+        upright = 0
+    return width * height * (decoded + upright + 1) + barcodes + _THUMBNAIL
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(0x0112, 1))
+    except Exception:
+        return 0  # unreadable: count the turn
 
 
 def downscale(im: Image.Image, long_side: int) -> Image.Image:

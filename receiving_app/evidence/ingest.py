@@ -5,20 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PIL import Image
-
 from . import images
-from .decode import decode_barcodes, decode_barcodes_from_bytes
+from .cleaning import clean_photo
 from .images import ACCEPTED_TYPES, PhotoRefused
+from .isolated import clean_in_child
+from .memory import DECODE_MEMORY, DecodeMemory
 from .storage import PhotoStorage
 
 MAX_BYTES = 20 * 1024 * 1024
-THUMB_LONG_SIDE = 320
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,7 @@ def ingest_photo(
     storage: PhotoStorage,
     max_bytes: int = MAX_BYTES,
     max_pixels: int = images.MAX_PIXELS,
+    memory: DecodeMemory = DECODE_MEMORY,
 ) -> StoredPhoto:
     """Validate, clean and store one uploaded photo; return what was stored.
 
@@ -53,8 +52,14 @@ def ingest_photo(
     an upright RGB JPEG keeps its coded pixels with the metadata segments cut
     out, anything else is re-encoded. Barcodes in it are read and parsed.
 
+    Decoding stays within ``memory``: an upright JPEG is only decoded at the
+    thumbnail's DCT scale; any other photo waits until its cost fits under the
+    process's ceiling, or is cleaned in a child process when it alone would
+    not fit (isolated.py).
+
     Raises :class:`PhotoRefused` (413 too large, 415 wrong type, 422 empty,
-    truncated, corrupt, bomb, too many pixels); nothing is written then.
+    truncated, corrupt, bomb, too many pixels, too large to decode; 503 when
+    too many photos wait to be decoded); nothing is written then.
     """
     received_at = datetime.now(UTC)
     if len(data) > max_bytes:
@@ -63,52 +68,32 @@ def ingest_photo(
         )
     im = images.open_header(data, max_pixels=max_pixels)
     original_type = ACCEPTED_TYPES[images.sniff(data) or ""]
-
-    # Re-encoding holds the GIL, but JPEG decoding, resizing and zxing-cpp
-    # mostly release it: barcodes and the thumbnail are made on helper
-    # threads meanwhile. A JPEG's barcodes come from its own cheap greyscale
-    # draft decode, which can start before the full decode.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="evidence") as helpers:
-        barcodes = helpers.submit(_barcodes_from_draft, data) if im.format in ("JPEG", "MPO") else None
-        images.load_pixels(im, max_pixels=max_pixels)
-        stored = images.clean_upright_jpeg(data, im)
-        im = images.upright_rgb(im)
-        if barcodes is None:
-            barcodes = helpers.submit(decode_barcodes, im)
-        thumb = helpers.submit(_thumbnail, im)
-        if stored is None:
-            stored = images.encode_jpeg(im)
-        sha256 = hashlib.sha256(stored).hexdigest()
-        codes = barcodes.result()
-        thumb_bytes = thumb.result()
+    kept = images.clean_upright_jpeg(data, im)
+    cost = images.decode_cost(im, kept_jpeg=kept is not None)
+    if not memory.fits(cost):
+        with memory.child():
+            cleaned = clean_in_child(data, max_pixels=max_pixels)
+    else:
+        with memory.reserve(cost):
+            cleaned = clean_photo(data, im, max_pixels=max_pixels, kept=kept)
+    sha256 = hashlib.sha256(cleaned.stored).hexdigest()
 
     # Thumbnail first: a stored full photo then always has its thumbnail. A failure half
     # way (disk full) leaves what was written whole to the sweep: another upload of the
     # same photo may be using it already.
-    storage.put(thumb_bytes, sha256, "thumb")
-    storage.put(stored, sha256)
+    storage.put(cleaned.thumbnail, sha256, "thumb")
+    storage.put(cleaned.stored, sha256)
     return StoredPhoto(
         sha256=sha256,
-        width=im.width,
-        height=im.height,
-        bytes=len(stored),
+        width=cleaned.width,
+        height=cleaned.height,
+        bytes=len(cleaned.stored),
         content_type="image/jpeg",
-        barcodes=codes,
+        barcodes=cleaned.barcodes,
         received_at=received_at,
         original_filename=display_filename(filename),
         original_type=original_type,
     )
-
-
-def _thumbnail(im: Image.Image) -> bytes:
-    return images.encode_jpeg(images.downscale(im, THUMB_LONG_SIDE))
-
-
-def _barcodes_from_draft(data: bytes) -> list[dict[str, Any]]:
-    try:
-        return decode_barcodes_from_bytes(data)
-    except PhotoRefused:
-        return []  # the full decode refuses the photo and says why
 
 
 def display_filename(filename: str, *, limit: int = 200) -> str:

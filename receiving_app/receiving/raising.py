@@ -129,8 +129,12 @@ def attach_photo(
     another upload of the same photo may have committed its row on them meanwhile
     (`flask photos sweep` removes the files no row points at).
     """
-    if exception.state is ExceptionState.RESOLVED:
-        raise WrongStep("This exception is resolved; evidence can no longer be added.")
+    _check_open_to_evidence(exception)
+    # What was read so far is let go before the photo is decoded, which can take seconds
+    # (a large one in a child process): on SQLite the request's transaction holds the one
+    # write lock, and every other writer would wait for this photo. The exception is read
+    # again, under its lock, to record the photo.
+    db.session.rollback()
     try:
         stored = ingest_photo(data, filename, storage=storage, max_bytes=max_bytes)
     except OSError as error:
@@ -139,9 +143,14 @@ def attach_photo(
     return _record_photo(exception, stored, user, client_taken_at)
 
 
+def _check_open_to_evidence(exception: ReceivingException) -> None:
+    if exception.state is ExceptionState.RESOLVED:
+        raise WrongStep("This exception is resolved; evidence can no longer be added.")
+
 
 def _record_photo(exception, stored, user: User, client_taken_at) -> Photo:
     exception = lock_exception(exception)
+    _check_open_to_evidence(exception)  # a supervisor may have resolved it meanwhile
     # The same photo again on the same exception is one piece of evidence: a phone that
     # replays an upload whose answer it lost must not add a second row.
     same = db.session.scalar(sa.select(Photo).where(Photo.exception_id == exception.id,

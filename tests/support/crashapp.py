@@ -9,7 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from receiving_app import create_app
+from receiving_app.evidence.memory import return_freed_memory
 
+return_freed_memory()  # as wsgi.py does
 app = create_app()
 MARKER = os.environ["CRASH_MARKER"]
 

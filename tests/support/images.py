@@ -458,7 +458,7 @@ def hostile_files() -> dict[str, bytes]:
         "truncated_heic": heic[: len(heic) // 2],
         "jpeg_header_only": photo[:20],
         # 700 bytes that declare 7000 x 7000: libjpeg would fill 49 megapixels of grey
-        "jpeg_declaring_7000x7000": jpeg_declaring(7000, 7000, small_jpeg()),
+        "jpeg_declaring_7000x7000": jpeg_declaring(7000, 7000, jpeg(sample, 75)),
         # cut mid-scan and closed: the restart markers that the rest had are missing
         "jpeg_cut_and_closed": jpeg_cut_and_closed(noisy_jpeg(restart_marker_rows=1)),
         # the frame marker of an arithmetic-coded JPEG, which no camera writes
