@@ -86,6 +86,30 @@ def served(demo, database_uri, tmp_path):
     server.stop()
 
 
+def killed_before_commit(server: Gunicorn, url: str, **request) -> httpx.Response | None:
+    """POST with the crash hook's header and SIGKILL the worker once it has stopped just
+    before COMMIT; the answer, if one came (a 5xx from gunicorn, at most)."""
+    headers = {**request.pop("headers", {}), "X-Test-Crash": "before-commit"}
+    outcome = {}
+
+    def doomed():
+        try:
+            outcome["response"] = httpx.post(url, headers=headers, timeout=30, **request)
+        except httpx.HTTPError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=doomed)
+    thread.start()
+    deadline = time.monotonic() + 20
+    pid = ""
+    while not pid and time.monotonic() < deadline:  # the hook creates the file, then writes
+        time.sleep(0.05)
+        pid = server.marker.read_text().strip() if server.marker.exists() else ""
+    os.kill(int(pid), signal.SIGKILL)
+    thread.join(timeout=30)
+    return outcome.get("response")
+
+
 def test_a_worker_killed_before_commit_leaves_nothing_and_the_retry_counts_once(demo, served):
     asn = arrived(db.session.scalar(sa.select(Asn).where(Asn.number == "ASN-ACME-0001")))
     asn_id, carton_id = asn.id, asn.cartons[0].id
@@ -95,23 +119,8 @@ def test_a_worker_killed_before_commit_leaves_nothing_and_the_retry_counts_once(
     path = f"{served.url}/api/v1/asns/{number}/cartons/{label}/receive"
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "crash-1"}
 
-    outcome = {}
-
-    def doomed():
-        try:
-            outcome["response"] = httpx.post(path, headers={**headers, "X-Test-Crash":
-                                                            "before-commit"}, timeout=30)
-        except httpx.HTTPError as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=doomed)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(int(served.marker.read_text()), signal.SIGKILL)
-    thread.join(timeout=30)
-    assert "response" not in outcome or outcome["response"].status_code >= 500
+    answer = killed_before_commit(served, path, headers=headers)
+    assert answer is None or answer.status_code >= 500
 
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count(ScanEvent.id))) == 0
@@ -244,26 +253,11 @@ def test_a_worker_killed_between_storing_a_photo_and_its_commit_leaves_files_the
     exception_id = raise_exception(asn, "damaged", user=user("dock"), carton_label="C01").id
     token = create_api_token(user("dock"))
     db.session.remove()
-    outcome = {}
-
-    def doomed():
-        try:
-            outcome["response"] = httpx.post(
-                f"{served.url}/api/v1/exceptions/{exception_id}/photos",
-                files={"photo": ("p.jpg", jpeg_bytes(), "image/jpeg")},
-                headers={"Authorization": f"Bearer {token}", "X-Test-Crash": "before-commit"},
-                timeout=30)
-        except httpx.HTTPError as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=doomed)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not served.marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.kill(int(served.marker.read_text()), signal.SIGKILL)
-    thread.join(timeout=30)
-    assert "response" not in outcome or outcome["response"].status_code >= 500
+    answer = killed_before_commit(
+        served, f"{served.url}/api/v1/exceptions/{exception_id}/photos",
+        files={"photo": ("p.jpg", jpeg_bytes(), "image/jpeg")},
+        headers={"Authorization": f"Bearer {token}"})
+    assert answer is None or answer.status_code >= 500
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 0
     left = photo_files(app)
