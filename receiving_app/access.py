@@ -1,14 +1,16 @@
 """Who may do what, and which rows they may see. The one place for both."""
 import sqlalchemy as sa
 
-from .models import Asn, ReceivingException, Role, User, WebhookEndpoint
+from .models import Adjustment, Asn, ReceivingException, Role, User, Warehouse, WebhookEndpoint
 
 # What each role may do. Views and API endpoints name the action they need.
+# "adjust": ask for a stock adjustment; "review" also approves adjustments, decides
+# quarantine exits and creates and approves cycle counts.
 PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.DOCK: frozenset({"dock"}),
-    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn"}),
+    Role.DOCK: frozenset({"dock", "adjust"}),
+    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn", "adjust"}),
     Role.SELLER: frozenset({"seller", "submit_asn"}),
-    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin"}),
+    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin", "adjust"}),
 }
 
 
@@ -42,3 +44,31 @@ def scope_webhook_endpoints(query: sa.Select, user: User) -> sa.Select:
     if user.role is Role.SELLER and user.seller_id is not None:
         return query.where(WebhookEndpoint.seller_id == user.seller_id)
     return query.where(sa.false())
+
+
+def scope_warehouses(query: sa.Select, user: User) -> sa.Select:
+    """The warehouses whose stock staff may change: their own; an admin with none, all."""
+    if user.role is Role.SELLER:
+        return query.where(sa.false())
+    if user.warehouse_id is not None:
+        return query.where(Warehouse.id == user.warehouse_id)
+    if user.role is Role.ADMIN:
+        return query
+    return query.where(sa.false())
+
+
+def scope_stock(query: sa.Select, user: User, warehouse_id, seller_id) -> sa.Select:
+    """Restrict a query over stock rows (balances, movements, adjustments, count lines) by
+    their warehouse and seller columns: a seller sees their own seller's, staff their
+    warehouse's, an admin with no warehouse all."""
+    if user.role is Role.SELLER:
+        return query.where(seller_id == user.seller_id)
+    if user.warehouse_id is not None:
+        return query.where(warehouse_id == user.warehouse_id)
+    if user.role is Role.ADMIN:
+        return query
+    return query.where(sa.false())
+
+
+def scope_adjustments(query: sa.Select, user: User) -> sa.Select:
+    return scope_stock(query, user, Adjustment.warehouse_id, Adjustment.seller_id)

@@ -42,6 +42,12 @@ class WrongStep(Conflict):
     code = "wrong_step"
 
 
+class NotEnoughStock(Conflict):
+    """A change would take a balance below zero."""
+
+    code = "not_enough_stock"
+
+
 class StorageFailed(DomainError):
     """The photo store could not write (disk full, I/O error); nothing was saved."""
 

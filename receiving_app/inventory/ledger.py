@@ -11,6 +11,7 @@ from ..bulk_insert import insert_rows
 from ..database import run
 from ..extensions import db
 from ..models import Balance, Bucket, Movement, utcnow
+from ..errors import NotEnoughStock
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Posting:
     asn_id: int | None = None
     carton_id: int | None = None
     exception_id: int | None = None
+    adjustment_id: int | None = None
     user_id: int | None = None
 
     @property
@@ -56,7 +58,8 @@ def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
                 continue
             deltas[p.balance_key] += p.qty
             yield (p.warehouse_id, p.seller_id, p.sku_id, p.location_id, p.bucket, p.qty,
-                   p.reason, p.asn_id, p.carton_id, p.exception_id, p.user_id, now)
+                   p.reason, p.asn_id, p.carton_id, p.exception_id, p.adjustment_id, p.user_id,
+                   now)
 
     if bulk:
         insert_rows(Movement.__table__, _MOVEMENT_COLUMNS, rows())
@@ -68,8 +71,36 @@ def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
 
 
 _MOVEMENT_COLUMNS = ("warehouse_id", "seller_id", "sku_id", "location_id", "bucket", "qty",
-                     "reason", "asn_id", "carton_id", "exception_id", "user_id", "created_at")
+                     "reason", "asn_id", "carton_id", "exception_id", "adjustment_id", "user_id",
+                     "created_at")
 _INSERT_MOVEMENTS = sa.insert(Movement.__table__)
+
+
+def check_balances_cover(postings: Iterable[Posting]) -> None:
+    """Refuse (Conflict) postings that would take any balance below zero.
+
+    The balances they take from are read under a row lock (PostgreSQL; SQLite's writer
+    already holds the database's write lock), so two transactions taking the last units of
+    the same balance cannot both pass; the caller posts in the same transaction.
+    """
+    taken: dict[tuple, int] = defaultdict(int)
+    for p in postings:
+        taken[p.balance_key] += p.qty
+    for key in sorted((k for k, qty in taken.items() if qty < 0), key=_lock_order):
+        warehouse_id, seller_id, sku_id, location_id, bucket = key
+        held = db.session.scalar(
+            sa.select(Balance.qty).where(
+                Balance.warehouse_id == warehouse_id, Balance.seller_id == seller_id,
+                Balance.sku_id == sku_id, Balance.location_key == (location_id or 0),
+                Balance.bucket == bucket).with_for_update()) or 0
+        if held + taken[key] < 0:
+            raise NotEnoughStock(
+                f"Only {held} in {bucket.value.replace('_', ' ')} there; this would take "
+                f"{-taken[key]}.", [{"path": "qty", "message": f"at most {held} out"}])
+
+
+def _lock_order(key: tuple) -> tuple:
+    return key[0], key[1], key[2], key[3] or 0, str(key[4])
 
 
 def add_to_balances(deltas: dict[tuple, int], now) -> None:
@@ -79,7 +110,7 @@ def add_to_balances(deltas: dict[tuple, int], now) -> None:
     (post_movements, or a bulk load of history rows), so balance == sum(ledger) holds.
     """
     # Sorted so two transactions touching the same balances lock them in the same order.
-    keys = sorted(deltas, key=lambda k: (k[0], k[1], k[2], k[3] or 0, str(k[4])))
+    keys = sorted(deltas, key=_lock_order)
     rows = [
         {"warehouse_id": k[0], "seller_id": k[1], "sku_id": k[2], "location_id": k[3],
          "location_key": k[3] or 0, "bucket": k[4], "qty": deltas[k], "updated_at": now}

@@ -1,4 +1,5 @@
 """The SQLAlchemy models, one module per aggregate."""
+from .adjustments import Adjustment, AdjustmentReason, AdjustmentState
 from .asn import Asn, AsnStatus, Carton, CartonContent, CartonStatus, ScanEvent
 from .base import utcnow
 from .catalog import BarcodeKind, Sku, SkuBarcode
@@ -16,7 +17,7 @@ from .warehouse import Location, LocationKind, SamplingPolicy, Warehouse
 from .webhooks import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "ApiToken", "Asn", "AsnStatus", "Balance", "BarcodeKind", "Bucket", "Carton",
+    "Adjustment", "AdjustmentReason", "AdjustmentState", "ApiToken", "Asn", "AsnStatus", "Balance", "BarcodeKind", "Bucket", "Carton",
     "CartonContent", "CartonStatus", "ExceptionKind", "ExceptionState", "Location",
     "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
     "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "User",

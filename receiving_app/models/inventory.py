@@ -33,6 +33,7 @@ class Movement(db.Model):
     asn_id: Mapped[int | None] = mapped_column(sa.ForeignKey("asns.id"), index=True)
     carton_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cartons.id"), index=True)
     exception_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exceptions.id"))
+    adjustment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("adjustments.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -49,6 +49,8 @@ class Warehouse(db.Model):
     )
     sample_rate: Mapped[float] = mapped_column(default=0.10)
     blind_receiving: Mapped[bool] = mapped_column(default=False)
+    # stock policy: an adjustment of more units than this waits for a second person
+    adjustment_approval_units: Mapped[int] = mapped_column(default=10, server_default="10")
 
     locations: Mapped[list["Location"]] = relationship(back_populates="warehouse")
 

@@ -14,7 +14,8 @@ from ..models import (
     ResolutionKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .lookup import find_carton, find_sku, find_skus, read_scan
+from ..inventory.lookup import find_sku, find_skus
+from .lookup import find_carton, read_scan
 from .payloads import Payload, Scanned, checked, checked_value, refusal, says, whole_number
 from .raising import COUNT_KINDS, new_exception, unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed

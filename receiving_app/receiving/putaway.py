@@ -10,7 +10,8 @@ from ..models import (
     Asn, Balance, Bucket, Carton, CartonStatus, Location, LocationKind, User, utcnow,
 )
 from .counting import finish_stages, lock_asn
-from .lookup import find_carton, find_location, read_scan
+from ..inventory.lookup import find_location
+from .lookup import find_carton, read_scan
 from .raising import unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .states import check_step

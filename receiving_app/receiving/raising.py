@@ -13,7 +13,8 @@ from ..models import (
     Asn, Carton, CartonContent, ExceptionKind, ExceptionState, Photo, ReceivingException, Sku,
     User, utcnow,
 )
-from .lookup import find_carton, find_sku
+from ..inventory.lookup import find_sku
+from .lookup import find_carton
 from .payloads import MAX_NOTE, Payload, Scanned, checked, one_of, text, whole_number
 from .seller_events import emit_exception_event
 from .sla import due_at

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from receiving_app.accounts import create_api_token, create_user
 from receiving_app.extensions import db
+from receiving_app.inventory.adjustments import adjust_stock
 from receiving_app.models import (
     Asn, Location, LocationKind, Photo, User, Warehouse, WebhookEndpoint,
 )
@@ -21,13 +22,14 @@ from tests.support.builders import arrived, counted, photographed, user
 pytestmark = pytest.mark.both_databases
 
 ROLE_OF_BLUEPRINT = {"dock": "dock", "review": "review", "seller": "seller", "admin": "admin"}
-OBJECT_PARAMS = {"number", "label", "exception_id", "public_id", "endpoint_id", "code"}
+OBJECT_PARAMS = {"number", "label", "exception_id", "public_id", "endpoint_id", "code",
+                 "adjustment_id"}
 SKIP = {"static"}
 
 
 def object_routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in SKIP or not (set(rule.arguments) & OBJECT_PARAMS):
+        if rule.endpoint in SKIP or not rule.arguments:
             continue
         unknown = set(rule.arguments) - OBJECT_PARAMS
         assert not unknown, f"{rule.rule}: add {unknown} to the access matrix"
@@ -58,13 +60,19 @@ def foreign_world(app) -> dict:
     nyc_exception = raise_exception(nyc_asn, "unreadable_label", user=user("nyc-super"),
                                     carton_label="NYC-C1")
     nyc_photo = photographed(nyc_exception, app)
+    nova_found = adjust_stock(warehouse="LAX1", seller="NOVA", sku="NOVA-LAMP-01",
+                              location="LAX1-A-04-04", qty=2, reason="found", note="x",
+                              user=user("supervisor"))
+    nyc_found = adjust_stock(warehouse="NYC1", seller="ACME", sku="ACME-MUG-01",
+                             location="NYC1-storage", qty=2, reason="found", note="x",
+                             user=user("nyc-super"))
     return {
         "seller": {"number": nova.number, "label": nova.cartons[0].label,
                    "exception_id": nova_exception.id, "public_id": nova_photo.public_id,
-                   "endpoint_id": endpoint.id, "code": "NYC1"},
+                   "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nova_found.id},
         "warehouse": {"number": nyc_asn.number, "label": "NYC-C1",
                       "exception_id": nyc_exception.id, "public_id": nyc_photo.public_id,
-                      "endpoint_id": endpoint.id, "code": "NYC1"},
+                      "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nyc_found.id},
     }
 
 

@@ -1,9 +1,11 @@
-"""Random sequences of everything the dock and the desk can do: the ledger never drifts.
+"""Random sequences of everything the dock, the desk and the shelves can do: the ledger never
+drifts.
 
 After every step: each balance equals the sum of its movements (what `flask inventory
 rebuild --check` checks), no bucket is negative, available = on_hand - reserved, every
 movement other than a submission, a write-off or an accepted variance is half of a
-balanced move, and a replayed scan changes nothing. After close, nothing of the ASN is left
+balanced move, and a replayed scan changes nothing. Adjustments (some waiting for approval,
+approved or rejected) run among the receipts. After close, nothing of the ASN is left
 in transit or on the dock and every declared unit is accounted for.
 """
 import os
@@ -19,10 +21,13 @@ from hypothesis.stateful import (
 
 from receiving_app.errors import DomainError
 from receiving_app.extensions import db
+from receiving_app.inventory.adjustments import (
+    adjust_stock, approve_adjustment, reject_adjustment,
+)
 from receiving_app.inventory.queries import inventory_report
 from receiving_app.inventory.reconcile import ledger_differences
 from receiving_app.models import (
-    Asn, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
+    Adjustment, AdjustmentState, Asn, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
     ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse,
 )
 from receiving_app.receiving import (
@@ -39,7 +44,8 @@ SKUS = ["P-MUG", "P-LID", "P-WATCH"]
 STORAGE = ["S-01", "S-02", "S-03", "Q-01"]
 # movements that are not half of a balanced move: units entering or leaving the books
 ONE_SIDED = ("asn_submitted", "missing_at_close", "carton_missing", "asn_cancelled",
-             "decision_reversed") + tuple(
+             "decision_reversed", "count_gain", "count_loss", "damaged_in_storage", "found",
+             "lost", "dispute_accepted", "correction") + tuple(
     f"{kind}_{decision}" for kind in ("short", "over", "wrong_sku", "undeclared_mixed")
     for decision in ("accept", "carrier_claim"))
 
@@ -67,6 +73,7 @@ def reset_world(app) -> None:
     db.session.add_all([
         User(username="dock", password_hash="x", role=Role.DOCK, warehouse=warehouse),
         User(username="boss", password_hash="x", role=Role.SUPERVISOR, warehouse=warehouse),
+        User(username="boss2", password_hash="x", role=Role.SUPERVISOR, warehouse=warehouse),
     ])
     db.session.commit()
 
@@ -209,6 +216,27 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(asn=asns)
     def close(self, asn):
         self._try(lambda: close_receipt(self._asn(asn), user=who("boss")))
+
+    @rule(location=st.sampled_from(STORAGE), sku=st.sampled_from(SKUS),
+          qty=st.integers(-14, 14).filter(bool), person=st.sampled_from(["dock", "boss"]),
+          reason=st.sampled_from(["count_gain", "count_loss", "damaged_in_storage", "found",
+                                  "lost", "correction"]))
+    def adjust(self, location, sku, qty, person, reason):
+        self._try(lambda: adjust_stock(warehouse="W1", seller="S1", sku=sku, location=location,
+                                       qty=qty, reason=reason, note="shelf", user=who(person)))
+
+    @rule(pick=st.integers(0, 20), approve=st.booleans(),
+          person=st.sampled_from(["boss", "boss2"]))
+    def decide_adjustment(self, pick, approve, person):
+        waiting = db.session.scalars(sa.select(Adjustment).where(
+            Adjustment.state == AdjustmentState.AWAITING_APPROVAL).order_by(Adjustment.id)).all()
+        if not waiting:
+            return
+        adjustment, supervisor = waiting[pick % len(waiting)], who(person)
+        if approve:
+            self._try(lambda: approve_adjustment(adjustment, user=supervisor))
+        else:
+            self._try(lambda: reject_adjustment(adjustment, user=supervisor, note="no"))
 
     @invariant()
     def the_ledger_holds(self):

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from receiving_app.extensions import db
+from receiving_app.inventory.adjustments import adjust_stock
 from receiving_app.models import Asn, Photo
 from receiving_app.receiving import raise_exception
 from receiving_app.webhooks import register_endpoint
@@ -15,13 +16,13 @@ from tests.support.builders import counted, photographed, user
 SELLER_FACING = ("seller.", "api.", "photos.")
 # An identifier for each URL argument, for an object that does not exist anywhere.
 NOWHERE = {"number": "ASN-NOPE-404", "label": "NOPE-CARTON", "public_id": "f" * 32,
-           "exception_id": "987654", "endpoint_id": "987654"}
+           "exception_id": "987654", "endpoint_id": "987654", "adjustment_id": "987654"}
 # Where a seller must meet a 404, by name (the issue's list), so these cannot drop out.
 MUST_BE_NOT_FOUND = {
     "seller.asn_detail", "seller.evidence_pack", "seller.lines", "seller.dispute",
     "seller.webhook_log", "seller.deactivate_webhook", "photos.full", "photos.thumbnail",
     "api.get_asn", "api.evidence_pdf", "api.lines_csv", "api.create_dispute",
-    "api.webhook_deliveries", "api.delete_webhook",
+    "api.webhook_deliveries", "api.delete_webhook", "api.get_adjustment",
 }
 ANY_BODY = {"sku": "NOVA-LAMP-01", "note": "contested", "locale": "", "url":
             "https://erp.example.com/hook", "paperwork_cartons": 1, "counts": [],
@@ -29,7 +30,8 @@ ANY_BODY = {"sku": "NOVA-LAMP-01", "note": "contested", "locale": "", "url":
 
 
 def objects_of(seller: str, app) -> dict[str, str]:
-    """An ASN of the seller, counted, with an exception photographed and a webhook endpoint."""
+    """An ASN of the seller, counted, with an exception photographed and a webhook endpoint;
+    an adjustment of the seller's stock."""
     asn = db.session.scalar(sa.select(Asn).where(Asn.number == f"ASN-{seller}-0001"))
     counted(asn)
     exception = raise_exception(asn, "damaged", user=user("dock"),
@@ -37,8 +39,13 @@ def objects_of(seller: str, app) -> dict[str, str]:
     photo: Photo = photographed(exception, app)
     endpoint = register_endpoint(user(seller.lower()), f"https://erp.{seller.lower()}.example/h",
                                  allow_loopback=False)
+    shelf = {"ACME": "LAX1-A-04-01", "NOVA": "LAX1-A-04-02"}[seller]
+    found = adjust_stock(warehouse="LAX1", seller=seller, sku=asn.cartons[0].contents[0].sku.code,
+                         location=shelf, qty=2, reason="found", note="behind the rack",
+                         user=user("supervisor"))
     return {"number": asn.number, "label": asn.cartons[0].label, "public_id": photo.public_id,
-            "exception_id": str(exception.id), "endpoint_id": str(endpoint.id)}
+            "exception_id": str(exception.id), "endpoint_id": str(endpoint.id),
+            "adjustment_id": str(found.id)}
 
 
 def seller_routes(app):
@@ -109,13 +116,13 @@ def test_a_sellers_own_objects_are_there_on_the_same_routes(demo, app, client, a
     seller = SellerAcme(client, auth, api)
     reads = {rule.endpoint: rule for rule, method in seller_routes(app)
              if method == "GET" and rule.endpoint in MUST_BE_NOT_FOUND}
-    assert len(reads) == 10
+    assert len(reads) == 11
     for endpoint, rule in reads.items():
         assert seller.call(rule, "GET", acme).status_code == 200, endpoint
 
 
 @pytest.mark.parametrize("path", ["/seller/", "/api/v1/exceptions", "/api/v1/inventory",
-                                  "/api/v1/webhooks", "/seller/webhooks"])
+                                  "/api/v1/webhooks", "/seller/webhooks", "/api/v1/adjustments"])
 def test_lists_show_only_the_sellers_own_rows(demo, app, client, auth, api, path):
     objects_of("NOVA", app)
     seller = SellerAcme(client, auth, api)
