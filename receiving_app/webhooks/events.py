@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
 
-EVENT_TYPES = ("asn.arrived", "asn.closed", "exception.raised", "exception.resolved")
+EVENT_TYPES = ("asn.arrived", "asn.closed", "exception.raised", "exception.resolved",
+               "stock.disposition")
 
 
 def emit(seller_id: int, event_type: str, data: dict) -> OutboxEvent:

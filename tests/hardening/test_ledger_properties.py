@@ -5,7 +5,7 @@ After every step: each balance equals the sum of its movements (what `flask inve
 rebuild --check` checks), no bucket is negative, available = on_hand - reserved, every
 movement other than a submission, a write-off or an accepted variance is half of a
 balanced move, and a replayed scan changes nothing. Adjustments (some waiting for approval,
-approved or rejected) run among the receipts. After close, nothing of the ASN is left
+approved or rejected) and quarantine exits run among the receipts. After close, nothing of the ASN is left
 in transit or on the dock and every declared unit is accounted for.
 """
 import os
@@ -24,6 +24,7 @@ from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import (
     adjust_stock, approve_adjustment, reject_adjustment,
 )
+from receiving_app.inventory.quarantine import dispose_quarantine
 from receiving_app.inventory.queries import inventory_report
 from receiving_app.inventory.reconcile import ledger_differences
 from receiving_app.models import (
@@ -45,7 +46,7 @@ STORAGE = ["S-01", "S-02", "S-03", "Q-01"]
 # movements that are not half of a balanced move: units entering or leaving the books
 ONE_SIDED = ("asn_submitted", "missing_at_close", "carton_missing", "asn_cancelled",
              "decision_reversed", "count_gain", "count_loss", "damaged_in_storage", "found",
-             "lost", "dispute_accepted", "correction") + tuple(
+             "lost", "dispute_accepted", "correction", "disposed", "returned_to_seller") + tuple(
     f"{kind}_{decision}" for kind in ("short", "over", "wrong_sku", "undeclared_mixed")
     for decision in ("accept", "carrier_claim"))
 
@@ -237,6 +238,14 @@ class LedgerMachine(RuleBasedStateMachine):
             self._try(lambda: approve_adjustment(adjustment, user=supervisor))
         else:
             self._try(lambda: reject_adjustment(adjustment, user=supervisor, note="no"))
+
+    @rule(sku=st.sampled_from(SKUS), qty=st.integers(1, 6),
+          action=st.sampled_from(["release", "dispose", "return_to_seller"]),
+          to_location=st.sampled_from(STORAGE))
+    def dispose(self, sku, qty, action, to_location):
+        self._try(lambda: dispose_quarantine(
+            warehouse="W1", location="Q-01", seller="S1", sku=sku, qty=qty, action=action,
+            to_location=to_location, note="", user=who("boss")))
 
     @invariant()
     def the_ledger_holds(self):

@@ -1,9 +1,10 @@
-"""Stock after the dock over the API: adjustments and their approval."""
+"""Stock after the dock over the API: adjustments, their approval, and quarantine exits."""
 from flask import g, request
 
 from ...inventory.adjustments import (
     adjust_stock, approve_adjustment, find_adjustment, list_adjustments, reject_adjustment,
 )
+from ...inventory.quarantine import dispose_quarantine
 from ...models import Adjustment
 from . import bp, json_body, require_action
 from .serializers import iso
@@ -54,6 +55,19 @@ def reject(adjustment_id: int):
     adjustment = reject_adjustment(find_adjustment(g.api_user, adjustment_id), user=g.api_user,
                                    note=json_body().get("note"))
     return adjustment_json(adjustment)
+
+
+@bp.post("/quarantine/dispositions")
+def create_disposition():
+    """{"warehouse", "location", "seller", "sku", "qty", "action": "release" | "dispose" |
+    "return_to_seller", "to_location" (release), "note"}: 201 with the posted adjustment."""
+    require_action("review")
+    body = json_body()
+    disposition = dispose_quarantine(
+        warehouse=body.get("warehouse"), location=body.get("location"), seller=body.get("seller"),
+        sku=body.get("sku"), qty=body.get("qty"), action=body.get("action"),
+        to_location=body.get("to_location"), note=body.get("note"), user=g.api_user)
+    return adjustment_json(disposition), 201
 
 
 def adjustment_json(adjustment: Adjustment) -> dict:
