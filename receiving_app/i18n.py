@@ -12,7 +12,10 @@ from flask_babel import LazyString, get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 from .extensions import babel
-from .models import AsnStatus, CartonStatus, ExceptionKind, ExceptionState, ResolutionKind
+from .models import (
+    AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CartonStatus, ExceptionKind,
+    ExceptionState, ResolutionKind,
+)
 
 DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES = ("en", "zh_Hans")
@@ -45,6 +48,39 @@ _LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
         "carrier_claim": _l("carrier claim"), "reject": _l("rejected"),
         "recount_matched": _l("recount matched the packing list"),
     },
+    Bucket: {
+        "in_transit": _l("in transit"), "receiving": _l("on the dock"), "on_hand": _l("on hand"),
+        "quarantine": _l("quarantine"), "reserved": _l("reserved"),
+    },
+    AdjustmentState: {
+        "proposed": _l("proposed"), "awaiting_approval": _l("awaiting approval"),
+        "posted": _l("posted"), "rejected": _l("rejected"),
+    },
+}
+# The ledger's movement reasons are plain strings in the movement rows (an adjustment's are
+# its AdjustmentReason values), named here as the reconciliation report shows them.
+MOVEMENT_REASONS: dict[str, LazyString] = {
+    "asn_submitted": _l("declared on an ASN"), "carton_received": _l("received"),
+    "put_away": _l("put away"), "missing_at_close": _l("written off missing at close"),
+    "carton_missing": _l("carton missing"), "asn_cancelled": _l("ASN cancelled"),
+    "decision_reversed": _l("decision reversed"),
+    "short_accept": _l("short, accepted"), "short_carrier_claim": _l("short, carrier claim"),
+    "over_accept": _l("over, accepted"), "over_carrier_claim": _l("over, carrier claim"),
+    "wrong_sku_accept": _l("wrong SKU, accepted"),
+    "wrong_sku_carrier_claim": _l("wrong SKU, carrier claim"),
+    "undeclared_mixed_accept": _l("undeclared mixed, accepted"),
+    "undeclared_mixed_carrier_claim": _l("undeclared mixed, carrier claim"),
+    "damaged_accept": _l("damaged on arrival"),
+    "damaged_carrier_claim": _l("damaged in transit, carrier claim"),
+    AdjustmentReason.COUNT_GAIN.value: _l("count gain"),
+    AdjustmentReason.COUNT_LOSS.value: _l("count loss"),
+    AdjustmentReason.DAMAGED_IN_STORAGE.value: _l("damaged in storage"),
+    AdjustmentReason.FOUND.value: _l("found"), AdjustmentReason.LOST.value: _l("lost"),
+    AdjustmentReason.DISPUTE_ACCEPTED.value: _l("dispute accepted"),
+    AdjustmentReason.CORRECTION.value: _l("correction"),
+    AdjustmentReason.RELEASED.value: _l("released from quarantine"),
+    AdjustmentReason.DISPOSED.value: _l("disposed"),
+    AdjustmentReason.RETURNED_TO_SELLER.value: _l("returned to the seller"),
 }
 # The scan log's steps and outcomes are plain strings in the event rows.
 SCAN_WORDS: dict[str, LazyString] = {
@@ -70,6 +106,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["scan_word"] = scan_word
     app.jinja_env.filters["note"] = note_text
+    app.jinja_env.filters["reason"] = reason_word
     app.context_processor(lambda: {"lang": html_lang(), "language_names": LANGUAGE_NAMES})
 
 
@@ -117,6 +154,12 @@ def scan_word(value: str) -> str:
     """The translated name of a scan step or outcome."""
     word = SCAN_WORDS.get(value)
     return str(word) if word is not None else value.replace("_", " ")
+
+
+def reason_word(value: str) -> str:
+    """The translated name of a movement's reason (an adjustment's too)."""
+    word = MOVEMENT_REASONS.get(str(value))
+    return str(word) if word is not None else str(value).replace("_", " ")
 
 
 def note_text(note: str) -> str:

@@ -48,12 +48,13 @@ def test_dock_review_and_seller_pages_have_no_serious_accessibility_violations(p
     phone.context.clear_cookies()
 
     phone.login("supervisor")
-    for path in ("/review/", "/review/asns/ASN-NOVA-0001", "/review/exceptions"):
+    for path in ("/review/", "/review/asns/ASN-NOVA-0001", "/review/exceptions",
+                 "/review/reports/reconciliation"):
         found += violations(page, path)
     phone.context.clear_cookies()
 
     phone.login("acme")
-    for path in ("/seller/", "/seller/asns/ASN-ACME-0001", "/seller/asns/new"):
+    for path in ("/seller/", "/seller/asns/ASN-ACME-0001", "/seller/asns/new", "/seller/stock"):
         found += violations(page, path)
     found += violations(page, "/offline")
     assert found == []

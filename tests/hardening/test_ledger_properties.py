@@ -5,8 +5,9 @@ After every step: each balance equals the sum of its movements (what `flask inve
 rebuild --check` checks), no bucket is negative, available = on_hand - reserved, every
 movement other than a submission, a write-off or an accepted variance is half of a
 balanced move, and a replayed scan changes nothing. Adjustments (some waiting for approval,
-approved or rejected) and quarantine exits run among the receipts. After close, nothing of the ASN is left
-in transit or on the dock and every declared unit is accounted for.
+approved or rejected) and quarantine exits run among the receipts, and the reconciliation
+report of a random period balances. After close, nothing of the ASN is left in transit or on
+the dock and every declared unit is accounted for.
 """
 import os
 import uuid
@@ -26,10 +27,11 @@ from receiving_app.inventory.adjustments import (
 )
 from receiving_app.inventory.quarantine import dispose_quarantine
 from receiving_app.inventory.queries import inventory_report
+from receiving_app.inventory.reconciliation import Bound, Period, reconciliation
 from receiving_app.inventory.reconcile import ledger_differences
 from receiving_app.models import (
     Adjustment, AdjustmentState, Asn, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
-    ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse,
+    ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse, utcnow,
 )
 from receiving_app.receiving import (
     arrive_asn, cancel_asn, close_receipt, complete_count, inspect_carton, put_away,
@@ -246,6 +248,29 @@ class LedgerMachine(RuleBasedStateMachine):
         self._try(lambda: dispose_quarantine(
             warehouse="W1", location="Q-01", seller="S1", sku=sku, qty=qty, action=action,
             to_location=to_location, note="", user=who("boss")))
+
+    @rule(start=st.floats(0, 1), length=st.floats(0, 1))
+    def reconcile(self, start, length):
+        """A random period between the first movement and now: every SKU and bucket
+        balances, and each ending is what the ledger holds before the period's end."""
+        first = db.session.scalar(sa.select(sa.func.min(Movement.created_at)))
+        if first is None:
+            return
+        span = utcnow() - first
+        begin = first + span * start
+        end = begin + (utcnow() - begin) * length
+        rows = reconciliation(who("boss"), Period(Bound(instant=begin), Bound(instant=end)))
+        before_end = dict(((s, k, b), int(q)) for s, k, b, q in db.session.execute(
+            sa.select(Movement.seller_id, Movement.sku_id, Movement.bucket,
+                      sa.func.sum(Movement.qty)).where(Movement.created_at < end)
+            .group_by(Movement.seller_id, Movement.sku_id, Movement.bucket)))
+        reported = {}
+        for row in rows:
+            for bucket, flow in row.flows.items():
+                assert flow.balanced, (row.sku.code, bucket)
+                reported[(row.seller.id, row.sku.id, bucket)] = flow.ending
+        assert {k: q for k, q in reported.items() if q} == {
+            k: q for k, q in before_end.items() if q}
 
     @invariant()
     def the_ledger_holds(self):

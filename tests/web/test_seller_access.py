@@ -122,7 +122,8 @@ def test_a_sellers_own_objects_are_there_on_the_same_routes(demo, app, client, a
 
 
 @pytest.mark.parametrize("path", ["/seller/", "/api/v1/exceptions", "/api/v1/inventory",
-                                  "/api/v1/webhooks", "/seller/webhooks", "/api/v1/adjustments"])
+                                  "/api/v1/webhooks", "/seller/webhooks", "/seller/stock",
+                                  "/api/v1/adjustments", "/api/v1/reports/reconciliation"])
 def test_lists_show_only_the_sellers_own_rows(demo, app, client, auth, api, path):
     objects_of("NOVA", app)
     seller = SellerAcme(client, auth, api)

@@ -1,5 +1,5 @@
 """The supervisor's review desk: the SLA board, the exception queue and its resolutions,
-and the dock-to-stock report."""
+the dock-to-stock and reconciliation reports."""
 from flask import Blueprint, render_template
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.exceptions import NotFound as PageNotFound
@@ -25,4 +25,4 @@ def refused(error: NotFound | InvalidInput):
     return render_template("error.html", error=page), page.code
 
 
-from . import board, queue, report  # noqa: E402,F401  (routes)
+from . import board, queue, reconciliation, report  # noqa: E402,F401  (routes)
