@@ -1,7 +1,9 @@
 """Who may do what, and which rows they may see. The one place for both."""
 import sqlalchemy as sa
 
-from .models import Adjustment, Asn, ReceivingException, Role, User, Warehouse, WebhookEndpoint
+from .models import (
+    Adjustment, Asn, CycleCount, ReceivingException, Role, User, Warehouse, WebhookEndpoint,
+)
 
 # What each role may do. Views and API endpoints name the action they need.
 # "adjust": ask for a stock adjustment; "review" also approves adjustments, decides
@@ -72,3 +74,11 @@ def scope_stock(query: sa.Select, user: User, warehouse_id, seller_id) -> sa.Sel
 
 def scope_adjustments(query: sa.Select, user: User) -> sa.Select:
     return scope_stock(query, user, Adjustment.warehouse_id, Adjustment.seller_id)
+
+
+def scope_cycle_counts(query: sa.Select, user: User) -> sa.Select:
+    """A cycle count is the warehouse's own work: staff see their warehouse's, an admin with
+    no warehouse all, a seller none (they see the adjustments it posts)."""
+    if user.role is Role.SELLER:
+        return query.where(sa.false())
+    return scope_stock(query, user, CycleCount.warehouse_id, None)

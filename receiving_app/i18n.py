@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from .extensions import babel
 from .models import (
-    AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CartonStatus, ExceptionKind,
-    ExceptionState, ResolutionKind,
+    AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CartonStatus, CycleCountState,
+    ExceptionKind, ExceptionState, ResolutionKind,
 )
 
 DEFAULT_LOCALE = "en"
@@ -51,6 +51,10 @@ _LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
     Bucket: {
         "in_transit": _l("in transit"), "receiving": _l("on the dock"), "on_hand": _l("on hand"),
         "quarantine": _l("quarantine"), "reserved": _l("reserved"),
+    },
+    CycleCountState: {
+        "open": _l("to count"), "recount": _l("to recount"), "completed": _l("to approve"),
+        "approved": _l("approved"),
     },
     AdjustmentState: {
         "proposed": _l("proposed"), "awaiting_approval": _l("awaiting approval"),

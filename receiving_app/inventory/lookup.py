@@ -42,3 +42,15 @@ def find_location(scan: Scan) -> Location | None:
     if not code:
         return None
     return db.session.scalar(sa.select(Location).where(Location.barcode == code))
+
+
+def skus_of_any_seller(scan: Scan) -> list[Sku]:
+    """Every seller's SKU the scan names, by a barcode or by its code: a counter on the shelf
+    does not know whose units they hold, and two sellers may print the same GTIN."""
+    keys = scan.product_keys()
+    if not keys:
+        return []
+    by_barcode = sa.select(SkuBarcode.sku_id).where(SkuBarcode.code.in_(keys))
+    return list(db.session.scalars(
+        sa.select(Sku).where(sa.or_(Sku.id.in_(by_barcode), Sku.code.in_(keys)))
+        .order_by(Sku.seller_id, Sku.id)))

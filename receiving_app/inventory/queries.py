@@ -4,7 +4,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Balance, Bucket, Location, Role, Seller, Sku, User, Warehouse
+from ..models import Balance, Bucket, Location, Movement, Role, Seller, Sku, User, Warehouse
 
 
 def inventory_report(user: User, *, sku: str | None = None, warehouse: str | None = None) -> list:
@@ -44,3 +44,21 @@ def inventory_report(user: User, *, sku: str | None = None, warehouse: str | Non
         entry["available"] = entry["buckets"]["on_hand"] - entry["buckets"]["reserved"]
         entry["locations"] = dict(entry["locations"])
     return list(rows.values())
+
+
+def book_as_of(location_id: int, bucket: Bucket, at, *, sku_ids=None) -> dict[tuple[int, int], int]:
+    """What the ledger held at a location in a bucket at the moment `at`, per (seller, SKU):
+    the book a count made then is compared with (later movements, such as a putaway during
+    the count, are not in it)."""
+    # Every SKU ever there has a balance row (they are never deleted): its id leads the
+    # movements through their SKU index, where the location alone has none.
+    held = sa.select(Balance.sku_id).where(Balance.location_key == location_id,
+                                           Balance.bucket == bucket)
+    if sku_ids is not None:
+        held = held.where(Balance.sku_id.in_(sku_ids))
+    query = (sa.select(Movement.seller_id, Movement.sku_id, sa.func.sum(Movement.qty))
+             .where(Movement.sku_id.in_(held), Movement.location_id == location_id,
+                    Movement.bucket == bucket, Movement.created_at <= at)
+             .group_by(Movement.seller_id, Movement.sku_id))
+    return {(seller_id, sku_id): int(qty) for seller_id, sku_id, qty in db.session.execute(query)
+            if qty}

@@ -1,9 +1,10 @@
-"""The adjustment's states, in one table (like the ASN's in receiving/states.py)."""
+"""The states of an adjustment and of a cycle count, each in one table (like the ASN's in
+receiving/states.py)."""
 from ..errors import WrongStep
-from ..models import Adjustment, AdjustmentState
+from ..models import Adjustment, AdjustmentState, CycleCount, CycleCountState
 
-# step -> (the states it may happen in, the state it leads to)
-ADJUSTMENT_TRANSITIONS: dict[str, tuple[frozenset[AdjustmentState], AdjustmentState]] = {
+# step -> (the states it may happen in, the state it leads to, or None to stay)
+ADJUSTMENT_TRANSITIONS: dict[str, tuple[frozenset, AdjustmentState | None]] = {
     # a second person approves what waits, or a supervisor posts (perhaps changed) a proposal
     "approve": (frozenset({AdjustmentState.AWAITING_APPROVAL, AdjustmentState.PROPOSED}),
                 AdjustmentState.POSTED),
@@ -11,9 +12,20 @@ ADJUSTMENT_TRANSITIONS: dict[str, tuple[frozenset[AdjustmentState], AdjustmentSt
                AdjustmentState.REJECTED),
 }
 
+COUNT_TRANSITIONS: dict[str, tuple[frozenset, CycleCountState | None]] = {
+    "count": (frozenset({CycleCountState.OPEN, CycleCountState.RECOUNT}), None),
+    # lines outside the tolerance go back once: only from the first round
+    "send_to_recount": (frozenset({CycleCountState.OPEN}), CycleCountState.RECOUNT),
+    "complete": (frozenset({CycleCountState.OPEN, CycleCountState.RECOUNT}),
+                 CycleCountState.COMPLETED),
+    "approve": (frozenset({CycleCountState.COMPLETED}), CycleCountState.APPROVED),
+}
+
 STATE_WORDS = {
     AdjustmentState.PROPOSED: "proposed", AdjustmentState.AWAITING_APPROVAL: "awaiting approval",
     AdjustmentState.POSTED: "already posted", AdjustmentState.REJECTED: "already rejected",
+    CycleCountState.OPEN: "still being counted", CycleCountState.RECOUNT: "being recounted",
+    CycleCountState.COMPLETED: "waiting for approval", CycleCountState.APPROVED: "already approved",
 }
 
 
@@ -24,4 +36,15 @@ def advance_adjustment(adjustment: Adjustment, step: str) -> None:
         who = adjustment.decided_by.username if adjustment.decided_by else "someone"
         raise WrongStep(f"Cannot {step} adjustment {adjustment.id}: it is "
                         f"{STATE_WORDS[adjustment.state]} (by {who}).")
-    adjustment.state = target
+    if target is not None:
+        adjustment.state = target
+
+
+def advance_count(count: CycleCount, step: str) -> None:
+    """Move the cycle count on by `step`, or raise WrongStep saying where it stands."""
+    allowed, target = COUNT_TRANSITIONS[step]
+    if count.state not in allowed:
+        raise WrongStep(f"Cannot {step.replace('_', ' ')} cycle count {count.id}: it is "
+                        f"{STATE_WORDS[count.state]}.")
+    if target is not None:
+        count.state = target

@@ -3,6 +3,7 @@ from .adjustments import Adjustment, AdjustmentReason, AdjustmentState
 from .asn import Asn, AsnStatus, Carton, CartonContent, CartonStatus, ScanEvent
 from .base import utcnow
 from .catalog import BarcodeKind, Sku, SkuBarcode
+from .cycle_counts import CycleCount, CycleCountLine, CycleCountPlace, CycleCountState
 from .exceptions import (
     ExceptionKind,
     ExceptionState,
@@ -17,9 +18,11 @@ from .warehouse import Location, LocationKind, SamplingPolicy, Warehouse
 from .webhooks import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "Adjustment", "AdjustmentReason", "AdjustmentState", "ApiToken", "Asn", "AsnStatus", "Balance", "BarcodeKind", "Bucket", "Carton",
-    "CartonContent", "CartonStatus", "ExceptionKind", "ExceptionState", "Location",
-    "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
-    "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "User",
-    "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
+    "Adjustment", "AdjustmentReason", "AdjustmentState", "ApiToken", "Asn", "AsnStatus",
+    "Balance", "BarcodeKind", "Bucket", "Carton", "CartonContent", "CartonStatus",
+    "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState", "ExceptionKind",
+    "ExceptionState", "Location", "LocationKind", "Movement", "Photo", "ReceivingException",
+    "Resolution", "ResolutionKind", "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent",
+    "Seller", "Sku", "SkuBarcode", "User", "Warehouse", "WebhookDelivery", "WebhookEndpoint",
+    "utcnow",
 ]

@@ -1,5 +1,6 @@
 """A seller's SKUs and the barcodes that identify them."""
 import enum
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,8 @@ class Sku(db.Model):
     code: Mapped[str] = mapped_column(sa.String(64))
     description: Mapped[str] = mapped_column(sa.String(255), default="")
     high_value: Mapped[bool] = mapped_column(default=False)
+    # what one unit is worth in the seller's currency, when they say (values count differences)
+    unit_value: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
 
     barcodes: Mapped[list["SkuBarcode"]] = relationship(
         back_populates="sku", cascade="all, delete-orphan"

@@ -51,6 +51,8 @@ class Warehouse(db.Model):
     blind_receiving: Mapped[bool] = mapped_column(default=False)
     # stock policy: an adjustment of more units than this waits for a second person
     adjustment_approval_units: Mapped[int] = mapped_column(default=10, server_default="10")
+    # a cycle count line that differs from the book by more units than this is recounted
+    count_tolerance_units: Mapped[int] = mapped_column(default=0, server_default="0")
 
     locations: Mapped[list["Location"]] = relationship(back_populates="warehouse")
 

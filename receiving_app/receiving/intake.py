@@ -2,10 +2,11 @@
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +30,23 @@ MAX_BARCODES = 50  # of one SKU
 # Sellers send ASNs weeks ahead, and now and then for a delivery already on its way.
 ARRIVAL_PAST, ARRIVAL_FUTURE = timedelta(days=366), timedelta(days=2 * 366)
 CODE = text(64, required=True)
+MAX_UNIT_VALUE = Decimal("10000000000")
+
+
+def _amount(value):
+    """An amount as a number or its text (never true or false), to the cent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise refusal("an amount of 0 or more with at most two decimals")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or not 0 <= amount < MAX_UNIT_VALUE or \
+            amount != amount.quantize(Decimal("0.01")):
+        raise refusal("an amount of 0 or more with at most two decimals")
+    return amount
 
 
 class SkuIn(Payload):
@@ -36,6 +54,9 @@ class SkuIn(Payload):
     description: text(255, kind="note") = ""
     barcodes: Annotated[list[CODE], Field(max_length=MAX_BARCODES)] = []
     high_value: Flag = False
+    # what one unit is worth in the seller's currency: values a count's differences
+    unit_value: Annotated[Decimal | None, BeforeValidator(_amount), says(
+        "an amount of 0 or more with at most two decimals")] = None
 
     @field_validator("sku")
     @classmethod
@@ -304,6 +325,8 @@ def _upsert_skus(seller: Seller, declared: list[dict]) -> dict[str, int]:
             sku.description = item["description"]
         if item["high_value"]:
             sku.high_value = True
+        if item["unit_value"] is not None:
+            sku.unit_value = item["unit_value"]
         known = {b.code for b in sku.barcodes}
         for code in item["barcodes"]:
             if code not in known:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from receiving_app.accounts import create_api_token, create_user
 from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
+from receiving_app.inventory.counts import create_cycle_count
 from receiving_app.models import (
     Asn, Location, LocationKind, Photo, User, Warehouse, WebhookEndpoint,
 )
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.both_databases
 
 ROLE_OF_BLUEPRINT = {"dock": "dock", "review": "review", "seller": "seller", "admin": "admin"}
 OBJECT_PARAMS = {"number", "label", "exception_id", "public_id", "endpoint_id", "code",
-                 "adjustment_id"}
+                 "adjustment_id", "count_id"}
 SKIP = {"static"}
 
 
@@ -66,13 +67,17 @@ def foreign_world(app) -> dict:
     nyc_found = adjust_stock(warehouse="NYC1", seller="ACME", sku="ACME-MUG-01",
                              location="NYC1-storage", qty=2, reason="found", note="x",
                              user=user("nyc-super"))
+    nyc_count = create_cycle_count(warehouse="NYC1", locations=["NYC1-storage"],
+                                   user=user("nyc-super"))
     return {
         "seller": {"number": nova.number, "label": nova.cartons[0].label,
                    "exception_id": nova_exception.id, "public_id": nova_photo.public_id,
-                   "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nova_found.id},
+                   "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nova_found.id,
+                   "count_id": nyc_count.id},
         "warehouse": {"number": nyc_asn.number, "label": "NYC-C1",
                       "exception_id": nyc_exception.id, "public_id": nyc_photo.public_id,
-                      "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nyc_found.id},
+                      "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nyc_found.id,
+                      "count_id": nyc_count.id},
     }
 
 

@@ -5,8 +5,8 @@ After every step: each balance equals the sum of its movements (what `flask inve
 rebuild --check` checks), no bucket is negative, available = on_hand - reserved, every
 movement other than a submission, a write-off or an accepted variance is half of a
 balanced move, and a replayed scan changes nothing. Adjustments (some waiting for approval,
-approved or rejected) and quarantine exits run among the receipts, and the reconciliation
-report of a random period balances. After close, nothing of the ASN is left in transit or on
+approved or rejected), quarantine exits and cycle counts (with movements during the count)
+run among the receipts, and the reconciliation report of a random period balances. After close, nothing of the ASN is left in transit or on
 the dock and every declared unit is accounted for.
 """
 import os
@@ -25,12 +25,15 @@ from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import (
     adjust_stock, approve_adjustment, reject_adjustment,
 )
+from receiving_app.inventory.counts import (
+    approve_cycle_count, complete_cycle_count, count_line, create_cycle_count,
+)
 from receiving_app.inventory.quarantine import dispose_quarantine
 from receiving_app.inventory.queries import inventory_report
 from receiving_app.inventory.reconciliation import Bound, Period, reconciliation
 from receiving_app.inventory.reconcile import ledger_differences
 from receiving_app.models import (
-    Adjustment, AdjustmentState, Asn, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
+    Adjustment, AdjustmentState, Asn, CycleCount, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
     ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse, utcnow,
 )
 from receiving_app.receiving import (
@@ -216,6 +219,24 @@ class LedgerMachine(RuleBasedStateMachine):
         self._try(lambda: put_away(record, f"{record.number}-C{carton}", location,
                                    user=who("dock"), key=str(uuid.uuid4())))
 
+    @rule(asn=asns, location=st.sampled_from(STORAGE))
+    def receive_whole(self, asn, location):
+        """A whole receipt as declared: checked in, every carton received, the sample opened
+        and counted right, everything put away (stock on the shelves to count and adjust)."""
+        record = self._asn(asn)
+        if record.status is not AsnStatus.SUBMITTED:
+            return
+        arrive_asn(record, len(record.cartons), user=who("dock"))
+        for label in [c.label for c in record.cartons]:
+            receive_carton(self._asn(asn), label, user=who("dock"))
+        complete_count(self._asn(asn), user=who("dock"))
+        record = self._asn(asn)
+        for carton in [c for c in record.cartons if c.in_sample]:
+            counts = [{"sku": c.sku.code, "qty": c.declared_qty} for c in carton.contents]
+            inspect_carton(self._asn(asn), carton.label, user=who("dock"), counts=counts)
+        for label in [c.label for c in self._asn(asn).cartons]:
+            put_away(self._asn(asn), label, location, user=who("dock"), key=str(uuid.uuid4()))
+
     @rule(asn=asns)
     def close(self, asn):
         self._try(lambda: close_receipt(self._asn(asn), user=who("boss")))
@@ -248,6 +269,39 @@ class LedgerMachine(RuleBasedStateMachine):
         self._try(lambda: dispose_quarantine(
             warehouse="W1", location="Q-01", seller="S1", sku=sku, qty=qty, action=action,
             to_location=to_location, note="", user=who("boss")))
+
+    @rule(locations=st.lists(st.sampled_from(STORAGE), min_size=1, max_size=3, unique=True),
+          blind=st.booleans())
+    def create_count(self, locations, blind):
+        self._try(lambda: create_cycle_count(warehouse="W1", locations=locations, blind=blind,
+                                             user=who("boss")))
+
+    @rule(pick=st.integers(0, 20), place=st.integers(0, 5),
+          sku=st.one_of(st.none(), st.sampled_from(SKUS)), qty=st.integers(0, 8))
+    def count_shelf(self, pick, place, sku, qty):
+        """Units counted at one of the count's locations (or the location found empty),
+        while receipts, putaways and adjustments go on around the count."""
+        if (count := self._count(pick)) is None or not count.places:
+            return
+        location = count.places[place % len(count.places)].location.barcode
+        self._try(lambda: count_line(count, location=location, sku=sku, qty=qty if sku else 0,
+                                     user=who("dock")))
+
+    @rule(pick=st.integers(0, 20), then_approve=st.booleans())
+    def complete_count(self, pick, then_approve):
+        if (count := self._count(pick)) is not None:
+            self._try(lambda: complete_cycle_count(count, user=who("dock")))
+            if then_approve:
+                self._try(lambda: approve_cycle_count(count, user=who("boss")))
+
+    @rule(pick=st.integers(0, 20))
+    def approve_count(self, pick):
+        if (count := self._count(pick)) is not None:
+            self._try(lambda: approve_cycle_count(count, user=who("boss")))
+
+    def _count(self, pick: int) -> CycleCount | None:
+        counts = db.session.scalars(sa.select(CycleCount).order_by(CycleCount.id)).all()
+        return counts[pick % len(counts)] if counts else None
 
     @rule(start=st.floats(0, 1), length=st.floats(0, 1))
     def reconcile(self, start, length):

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
+from receiving_app.inventory.counts import create_cycle_count
 from receiving_app.models import Asn, Photo
 from receiving_app.receiving import raise_exception
 from receiving_app.webhooks import register_endpoint
@@ -16,7 +17,8 @@ from tests.support.builders import counted, photographed, user
 SELLER_FACING = ("seller.", "api.", "photos.")
 # An identifier for each URL argument, for an object that does not exist anywhere.
 NOWHERE = {"number": "ASN-NOPE-404", "label": "NOPE-CARTON", "public_id": "f" * 32,
-           "exception_id": "987654", "endpoint_id": "987654", "adjustment_id": "987654"}
+           "exception_id": "987654", "endpoint_id": "987654", "adjustment_id": "987654",
+           "count_id": "987654"}
 # Where a seller must meet a 404, by name (the issue's list), so these cannot drop out.
 MUST_BE_NOT_FOUND = {
     "seller.asn_detail", "seller.evidence_pack", "seller.lines", "seller.dispute",
@@ -31,7 +33,8 @@ ANY_BODY = {"sku": "NOVA-LAMP-01", "note": "contested", "locale": "", "url":
 
 def objects_of(seller: str, app) -> dict[str, str]:
     """An ASN of the seller, counted, with an exception photographed and a webhook endpoint;
-    an adjustment of the seller's stock."""
+    an adjustment of the seller's stock, and a cycle count of the shelf it is on (the
+    warehouse's, which no seller may use)."""
     asn = db.session.scalar(sa.select(Asn).where(Asn.number == f"ASN-{seller}-0001"))
     counted(asn)
     exception = raise_exception(asn, "damaged", user=user("dock"),
@@ -43,9 +46,10 @@ def objects_of(seller: str, app) -> dict[str, str]:
     found = adjust_stock(warehouse="LAX1", seller=seller, sku=asn.cartons[0].contents[0].sku.code,
                          location=shelf, qty=2, reason="found", note="behind the rack",
                          user=user("supervisor"))
+    count = create_cycle_count(warehouse="LAX1", locations=[shelf], user=user("supervisor"))
     return {"number": asn.number, "label": asn.cartons[0].label, "public_id": photo.public_id,
             "exception_id": str(exception.id), "endpoint_id": str(endpoint.id),
-            "adjustment_id": str(found.id)}
+            "adjustment_id": str(found.id), "count_id": str(count.id)}
 
 
 def seller_routes(app):

@@ -365,3 +365,6 @@ def close(number: str):
     except DomainError as error:
         return _after_step(asn, error.message, "error", error.status)
     return _after_step(asn, f"ASN {asn.number} closed.")
+
+
+from . import counts  # noqa: E402,F401  (routes)
