@@ -170,6 +170,18 @@ def new_proposal(*, warehouse_id: int, seller_id: int, sku_id: int, location: Lo
     return proposal
 
 
+def withdraw_proposals(exception_id: int, *, user: User, note: str) -> None:
+    """Reject the proposals an exception's decision implied that nobody has posted yet, when
+    that decision is reversed (the calling use case commits)."""
+    for proposal in db.session.scalars(sa.select(Adjustment).where(
+            Adjustment.exception_id == exception_id,
+            Adjustment.state == AdjustmentState.PROPOSED).with_for_update()):
+        advance_adjustment(proposal, "reject")
+        proposal.decided_by_id = user.id
+        proposal.decided_at = utcnow()
+        proposal.decision_note = note
+
+
 def find_adjustment(user: User, adjustment_id: int) -> Adjustment:
     """The adjustment with this id that the user may see, else NotFound (another
     warehouse's or seller's is not found either)."""

@@ -3,8 +3,9 @@
 A dispute is an exception of kind "seller dispute", submitted at once (the seller's note
 is its evidence), on the SKU's line with the figures the seller contests: expected is
 what the ASN declared, found is what the warehouse received. A supervisor resolves it
-like any exception; accepting it posts nothing to the ledger by itself, because the units
-the seller says are there were not found (a correction is a separate adjustment).
+like any exception; accepting it posts nothing to the ledger by itself (the units the seller
+says are there were not found on the dock): it proposes the adjustment it implies, expected
+minus received, which a supervisor posts, changes or rejects (resolving.py).
 """
 import sqlalchemy as sa
 from flask_babel import gettext as _, lazy_gettext as _l

@@ -5,10 +5,12 @@ from pydantic import StrictInt
 
 from ..errors import Conflict, WrongStep
 from ..extensions import db
-from ..inventory.ledger import Posting, post_movements
+from ..inventory.adjustments import new_proposal, withdraw_proposals
+from ..inventory.ledger import Posting, check_balances_cover, post_movements
 from ..models import (
-    Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind, ExceptionState, LocationKind,
-    Movement, ReceivingException, Resolution, ResolutionKind, User, utcnow,
+    AdjustmentReason, Asn, AsnStatus, Bucket, Carton, CartonStatus, ExceptionKind,
+    ExceptionState, Location, LocationKind, Movement, ReceivingException, Resolution,
+    ResolutionKind, User, utcnow,
 )
 from .payloads import MAX_NOTE, Payload, checked, checked_value, one_of, text
 from .raising import COUNT_KINDS, carton_content, lock_exception
@@ -40,7 +42,8 @@ def resolve_exception(
 
     accept: post what was found; carrier_claim: the same, flagged for a claim against the
     carrier (damaged units go to quarantine either way); reject: raised in error, nothing
-    posted; recount: the carton goes back to the dock and the exception stays open.
+    posted; recount: the carton goes back to the dock and the exception stays open. An
+    accepted seller dispute posts nothing itself: it proposes the adjustment it implies.
     """
     decision = checked(Decision, {"resolution": resolution, "note": note,
                                   "version": expected_version}, "The resolution has errors.")
@@ -60,6 +63,9 @@ def resolve_exception(
         _order_recount(exception)
     else:
         _post_resolution(exception, resolution, user)
+        if exception.kind is ExceptionKind.SELLER_DISPUTE and \
+                resolution is ResolutionKind.ACCEPT:
+            _propose_dispute_correction(exception, note, user)
         exception.state = ExceptionState.RESOLVED
         exception.resolved_at = utcnow()
         exception.claim_flag = resolution is ResolutionKind.CARRIER_CLAIM
@@ -77,11 +83,14 @@ def resolve_exception(
 
 
 def reverse_resolution(exception: ReceivingException, note: str, *, user: User) -> Resolution:
-    """Undo a wrong decision with a new, recorded one: what it posted is posted back and the
-    exception is open again for a new decision. Nothing is edited or deleted.
+    """Undo a wrong decision with a new, recorded one, and open the exception again for a
+    new decision. Nothing is edited or deleted.
 
-    Possible while the units are still where the decision left them: before the carton is
-    put away and before the receipt closes (later, correct the stock with an adjustment).
+    While the units are where the decision left them, what it posted is posted back. Once
+    they have moved on (put away, or the receipt closed), posting back at the dock would be
+    wrong: the reversal proposes the correcting adjustments where the units are now, for a
+    supervisor to post, change or reject. A proposal the decision implied that nobody has
+    posted yet is withdrawn.
     """
     note = checked_value(NOTE, note, "note", "The reversal has errors.")
     exception = lock_exception(exception)
@@ -89,22 +98,25 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
         raise WrongStep("Only a resolved exception can be reversed.")
     decision = exception.resolutions[-1]
     carton = exception.carton
-    if exception.asn.status is AsnStatus.CLOSED or (
-            carton is not None and carton.status is CartonStatus.PUT_AWAY):
-        raise WrongStep("The units have moved on (put away or closed); correct the stock with "
-                        "an adjustment instead.")
-    rows = db.session.execute(
+    posted = db.session.execute(
         sa.select(Movement.sku_id, Movement.bucket, Movement.location_id, Movement.carton_id,
                   sa.func.sum(Movement.qty))
         .where(Movement.exception_id == exception.id)
-        .group_by(Movement.sku_id, Movement.bucket, Movement.location_id, Movement.carton_id))
+        .group_by(Movement.sku_id, Movement.bucket, Movement.location_id, Movement.carton_id)
+    ).all()
     asn = exception.asn
-    post_movements([
-        Posting(warehouse_id=asn.warehouse_id, seller_id=asn.seller_id, sku_id=sku_id,
-                bucket=bucket, qty=-qty, reason="decision_reversed", location_id=location_id,
-                asn_id=asn.id, carton_id=carton_id, exception_id=exception.id, user_id=user.id)
-        for sku_id, bucket, location_id, carton_id, qty in rows if qty
-    ])
+    withdraw_proposals(exception.id, user=user, note=f"The decision was reversed: {note}")
+    if asn.status is AsnStatus.CLOSED or (carton is not None
+                                          and carton.status is CartonStatus.PUT_AWAY):
+        _propose_reversal(exception, decision, posted, note, user)
+    else:
+        post_movements([
+            Posting(warehouse_id=asn.warehouse_id, seller_id=asn.seller_id, sku_id=sku_id,
+                    bucket=bucket, qty=-qty, reason="decision_reversed",
+                    location_id=location_id, asn_id=asn.id, carton_id=carton_id,
+                    exception_id=exception.id, user_id=user.id)
+            for sku_id, bucket, location_id, carton_id, qty in posted if qty
+        ])
     if decision.resolution is ResolutionKind.REJECT and exception.kind is ExceptionKind.DAMAGED \
             and carton and exception.sku_id:
         carton_content(carton, exception.sku_id).damaged_qty += exception.found_qty
@@ -118,6 +130,45 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     db.session.commit()
     return record
 
+
+def _propose_reversal(exception: ReceivingException, decision: Resolution, posted, note: str,
+                      user: User) -> None:
+    """What the decision posted, taken back where its units are now: units it booked on the
+    dock went to the shelf with their carton; units in transit were never on a shelf."""
+    net: dict[tuple[int, int], int] = {}
+    for sku_id, bucket, location_id, carton_id, qty in posted:
+        if bucket is Bucket.RECEIVING:
+            carton = db.session.get(Carton, carton_id) if carton_id else None
+            location_id = carton.location_id if carton is not None else None
+        elif bucket not in (Bucket.ON_HAND, Bucket.QUARANTINE):
+            continue
+        if location_id is not None and qty:
+            net[(sku_id, location_id)] = net.get((sku_id, location_id), 0) + int(qty)
+    asn = exception.asn
+    for (sku_id, location_id), qty in sorted(net.items()):
+        new_proposal(warehouse_id=asn.warehouse_id, seller_id=asn.seller_id, sku_id=sku_id,
+                     location=db.session.get(Location, location_id), qty=-qty,
+                     reason=AdjustmentReason.CORRECTION, exception_id=exception.id, user=user,
+                     note=f"Reverses the {decision.resolution.value} decision on exception "
+                          f"{exception.id} of ASN {asn.number}: {note}")
+
+
+def _propose_dispute_correction(exception: ReceivingException, note: str, user: User) -> None:
+    """The units the seller says were shipped and the warehouse now agrees it has: expected
+    minus received, where the receipt put that SKU away (the supervisor may change it)."""
+    asn = exception.asn
+    shelves = db.session.execute(
+        sa.select(Movement.location_id, sa.func.sum(Movement.qty))
+        .where(Movement.asn_id == asn.id, Movement.sku_id == exception.sku_id,
+               Movement.bucket == Bucket.ON_HAND, Movement.reason == "put_away")
+        .group_by(Movement.location_id).order_by(sa.func.sum(Movement.qty).desc(),
+                                                  Movement.location_id)).first()
+    new_proposal(warehouse_id=asn.warehouse_id, seller_id=asn.seller_id,
+                 sku_id=exception.sku_id,
+                 location=db.session.get(Location, shelves[0]) if shelves else None,
+                 qty=exception.expected_qty - exception.found_qty,
+                 reason=AdjustmentReason.DISPUTE_ACCEPTED, exception_id=exception.id, user=user,
+                 note=f"Dispute on ASN {asn.number} accepted: {note}")
 
 
 def _order_recount(exception: ReceivingException) -> None:
@@ -162,6 +213,8 @@ def _post_resolution(exception: ReceivingException, resolution: ResolutionKind,
                              user=user, carton=carton, exception_id=exception.id,
                              source=(Bucket.IN_TRANSIT, None), target=None)
     _check_not_negative(carton, postings)
+    # what corrections have changed since on the shelf is the balance's, not the carton's
+    check_balances_cover(postings)
     post_movements(postings)
 
 

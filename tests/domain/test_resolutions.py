@@ -4,12 +4,15 @@ import sqlalchemy as sa
 
 from receiving_app.errors import WrongStep
 from receiving_app.extensions import db
+from receiving_app.inventory.adjustments import approve_adjustment
 from receiving_app.models import (
-    AsnStatus, Bucket, ExceptionKind, ExceptionState, ReceivingException, ResolutionKind,
+    Adjustment, AdjustmentReason, AdjustmentState, AsnStatus, Bucket, ExceptionKind,
+    ExceptionState, ReceivingException, ResolutionKind,
 )
 from receiving_app.receiving import (
     close_receipt, inspect_carton, put_away, resolve_exception,
 )
+from receiving_app.receiving.disputes import dispute_line
 from receiving_app.receiving.resolving import reverse_resolution
 from tests.support.builders import counted, photographed, submit, user
 from tests.support.ledger import (
@@ -151,13 +154,68 @@ def test_a_wrong_decision_is_reversed_by_a_new_one_and_decided_again(demo, app):
     assert_ledger_balanced()
 
 
-def test_a_decision_cannot_be_reversed_once_the_units_moved_on(demo, app):
+def test_a_decision_reversed_after_putaway_proposes_its_correction_on_the_shelf(demo, app):
     asn = one_carton()
     [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
     resolve(short, "accept", app)
     put_away(asn, "C1", "LAX1-A-03-01", user=user("dock"))
-    with pytest.raises(WrongStep, match="adjustment"):
-        reverse_resolution(short, "too late", user=user("supervisor"))
+    before = movement_count()
+    reverse_resolution(short, "the photo shows 10", user=user("supervisor"))
+    assert short.state is ExceptionState.OPEN and movement_count() == before
+    [proposal] = proposals_of(short)
+    assert (proposal.state, proposal.reason, proposal.qty, proposal.location.barcode) == (
+        AdjustmentState.PROPOSED, AdjustmentReason.CORRECTION, 3, "LAX1-A-03-01")
+    approve_adjustment(proposal, user=user("supervisor"), note="three more on the shelf")
+    resolve(short, "reject", app)
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 10
+    assert_ledger_balanced()
+
+
+def test_an_accepted_dispute_proposes_the_adjustment_it_implies(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    finish(asn)
+    dispute = dispute_line(asn, "ACME-MUG-01", "We packed ten.", user=user("acme"))
+    before = movement_count()
+    resolve_exception(dispute, "accept", "found them behind the rack",
+                      user=user("supervisor"))
+    assert movement_count() == before  # a proposal changes nothing yet
+    [proposal] = proposals_of(dispute)
+    assert (proposal.state, proposal.reason, proposal.qty, proposal.location.barcode,
+            proposal.exception_id) == (AdjustmentState.PROPOSED,
+                                       AdjustmentReason.DISPUTE_ACCEPTED, 3, "LAX1-A-03-01",
+                                       dispute.id)
+    # the supervisor posts it changed: two were there, on another shelf
+    approve_adjustment(proposal, user=user("supervisor"), qty=2, location="LAX1-A-03-02")
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-02") == 2
+    assert_ledger_balanced()
+
+
+def test_reversing_an_accepted_dispute_withdraws_or_takes_back_its_adjustment(demo, app):
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    finish(asn)
+    dispute = dispute_line(asn, "ACME-MUG-01", "We packed ten.", user=user("acme"))
+    resolve_exception(dispute, "accept", "agreed", user=user("supervisor"))
+    reverse_resolution(dispute, "wrong rack", user=user("supervisor"))
+    [withdrawn] = proposals_of(dispute)
+    assert withdrawn.state is AdjustmentState.REJECTED
+    resolve_exception(dispute, "accept", "agreed after all", user=user("supervisor"))
+    posted = next(p for p in proposals_of(dispute) if p.state is AdjustmentState.PROPOSED)
+    approve_adjustment(posted, user=user("supervisor"))
+    reverse_resolution(dispute, "counted again: seven", user=user("supervisor"))
+    [taken_back] = [p for p in proposals_of(dispute) if p.state is AdjustmentState.PROPOSED]
+    assert (taken_back.qty, taken_back.reason) == (-3, AdjustmentReason.CORRECTION)
+    approve_adjustment(taken_back, user=user("supervisor"))
+    assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 7
+    assert_ledger_balanced()
+
+
+def proposals_of(exception) -> list[Adjustment]:
+    return list(db.session.scalars(sa.select(Adjustment).where(
+        Adjustment.exception_id == exception.id).order_by(Adjustment.id)))
 
 
 def test_reversing_over_the_api_reopens_the_exception(demo, app, api):

@@ -252,8 +252,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 20), approve=st.booleans(),
           person=st.sampled_from(["boss", "boss2"]))
     def decide_adjustment(self, pick, approve, person):
-        waiting = db.session.scalars(sa.select(Adjustment).where(
-            Adjustment.state == AdjustmentState.AWAITING_APPROVAL).order_by(Adjustment.id)).all()
+        # waiting for a second person, or proposed by a reversed decision or a dispute
+        waiting = db.session.scalars(sa.select(Adjustment).where(Adjustment.state.in_((
+            AdjustmentState.AWAITING_APPROVAL, AdjustmentState.PROPOSED)))
+            .order_by(Adjustment.id)).all()
         if not waiting:
             return
         adjustment, supervisor = waiting[pick % len(waiting)], who(person)
