@@ -46,6 +46,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.configure_engine_events(app)
 
+    from .inventory.stock_events import init_stock_events
+
+    init_stock_events()
+
     from .security import init_security
 
     init_security(app)

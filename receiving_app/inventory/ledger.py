@@ -11,6 +11,7 @@ from ..bulk_insert import insert_rows
 from ..database import run
 from ..extensions import db
 from ..models import Balance, Bucket, Movement, utcnow
+from .stock_events import note_stock_changes
 from ..errors import NotEnoughStock
 
 
@@ -68,6 +69,7 @@ def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
         # statement per set of non-null columns (a movement with and one without a location).
         run(_INSERT_MOVEMENTS, values)
     add_to_balances(deltas, now)
+    note_stock_changes(deltas)
 
 
 _MOVEMENT_COLUMNS = ("warehouse_id", "seller_id", "sku_id", "location_id", "bucket", "qty",
