@@ -46,7 +46,8 @@ def inventory_report(user: User, *, sku: str | None = None, warehouse: str | Non
     return list(rows.values())
 
 
-def book_as_of(location_id: int, bucket: Bucket, at, *, sku_ids=None) -> dict[tuple[int, int], int]:
+def book_as_of(location_id: int, bucket: Bucket, at, *,
+               sku_ids=None) -> dict[tuple[int, int], int]:
     """What the ledger held at a location in a bucket at the moment `at`, per (seller, SKU):
     the book a count made then is compared with (later movements, such as a putaway during
     the count, are not in it)."""

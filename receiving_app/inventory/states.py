@@ -25,7 +25,8 @@ STATE_WORDS = {
     AdjustmentState.PROPOSED: "proposed", AdjustmentState.AWAITING_APPROVAL: "awaiting approval",
     AdjustmentState.POSTED: "already posted", AdjustmentState.REJECTED: "already rejected",
     CycleCountState.OPEN: "still being counted", CycleCountState.RECOUNT: "being recounted",
-    CycleCountState.COMPLETED: "waiting for approval", CycleCountState.APPROVED: "already approved",
+    CycleCountState.COMPLETED: "waiting for approval",
+    CycleCountState.APPROVED: "already approved",
 }
 
 

@@ -28,7 +28,8 @@ def requested_report(user: User, *, seller: str | None = None) -> list[SkuReconc
 def report_json(rows: list[SkuReconciliation]) -> dict:
     return {"skus": [{
         "warehouse": row.warehouse.code, "seller": row.seller.code, "sku": row.sku.code,
-        "description": row.sku.description, "from": row.start.isoformat(), "to": row.end.isoformat(),
+        "description": row.sku.description, "from": row.start.isoformat(),
+        "to": row.end.isoformat(),
         "balanced": row.balanced,
         "buckets": {bucket.value: _flow_json(row.flows[bucket]) for bucket in BUCKETS},
     } for row in rows]}
@@ -58,8 +59,8 @@ def report_csv(rows: list[SkuReconciliation]) -> bytes:
             flow = row.flows[bucket]
             writer.writerow([
                 row.warehouse.code, row.seller.code, row.sku.code, row.sku.description,
-                bucket.value, row.start.isoformat(), row.end.isoformat(), flow.beginning, flow.total_in,
-                flow.total_out, flow.ending, "yes" if flow.balanced else "no",
+                bucket.value, row.start.isoformat(), row.end.isoformat(), flow.beginning,
+                flow.total_in, flow.total_out, flow.ending, "yes" if flow.balanced else "no",
             ] + [flow.ins.get(r, 0) for r in ins] + [flow.outs.get(r, 0) for r in outs])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

@@ -42,8 +42,8 @@ def test_dock_review_and_seller_pages_have_no_serious_accessibility_violations(p
     sample_carton = counted_by_a_colleague(live_server)
     page = phone.login("dock")
     found = []
-    for path in ("/dock/", "/dock/counts", "/dock/asns/ASN-ACME-0001", "/dock/asns/ASN-NOVA-0001",
-                 f"/dock/asns/ASN-NOVA-0001/cartons/{sample_carton}"):
+    for path in ("/dock/", "/dock/counts", "/dock/asns/ASN-ACME-0001",
+                 "/dock/asns/ASN-NOVA-0001", f"/dock/asns/ASN-NOVA-0001/cartons/{sample_carton}"):
         found += violations(page, path)
     phone.context.clear_cookies()
 
@@ -54,7 +54,8 @@ def test_dock_review_and_seller_pages_have_no_serious_accessibility_violations(p
     phone.context.clear_cookies()
 
     phone.login("acme")
-    for path in ("/seller/", "/seller/asns/ASN-ACME-0001", "/seller/asns/new", "/seller/stock"):
+    for path in ("/seller/", "/seller/asns/ASN-ACME-0001", "/seller/asns/new",
+                 "/seller/stock"):
         found += violations(page, path)
     found += violations(page, "/offline")
     assert found == []

@@ -16,7 +16,9 @@ from receiving_app.models import (
     Adjustment, AdjustmentReason, Bucket, CycleCountState, Movement,
 )
 from tests.support.builders import submit, user, warehouse
-from tests.support.counts import A, B, C, LAMP, LID, MUG, count, found, three_shelves
+from tests.support.counts import (
+    A, B, C, LAMP, LID, MUG, count, counted_and_recounted, found, three_shelves,
+)
 from tests.support.ledger import assert_ledger_balanced, bucket_total, movement_count
 
 pytestmark = pytest.mark.both_databases
@@ -66,11 +68,7 @@ def test_a_putaway_during_the_count_is_not_a_difference(demo):
 
 
 def test_a_recount_that_finds_the_units_leaves_no_difference(demo):
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 5}, B: {LID: 4}, C: {LAMP: 1}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {C: {LAMP: 3}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 5}, B: {LID: 4}, C: {LAMP: 1}}, {C: {LAMP: 3}})
     assert lines(cycle_count)[(C, LAMP)] == (3, 3, 0)
     before = movement_count()
     approve_cycle_count(cycle_count, user=user("supervisor"))
@@ -78,11 +76,8 @@ def test_a_recount_that_finds_the_units_leaves_no_difference(demo):
 
 
 def test_what_is_on_the_book_but_not_found_is_a_loss_and_what_is_found_a_gain(demo):
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 5, LID: 2}, B: {}, C: {LAMP: 3}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {A: {LID: 2}, B: {}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 5, LID: 2}, B: {}, C: {LAMP: 3}},
+                                        {A: {LID: 2}, B: {}})
     assert lines(cycle_count)[(B, LID)] == (4, 0, -4)
     assert lines(cycle_count)[(A, LID)] == (0, 2, 2)
     approve_cycle_count(cycle_count, user=user("supervisor"))
@@ -142,11 +137,7 @@ def test_only_a_supervisor_approves_and_only_once(demo):
 
 
 def test_a_loss_the_shelf_no_longer_holds_is_refused_at_approval(demo):
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 0}, B: {LID: 4}, C: {LAMP: 3}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {A: {MUG: 0}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 0}, B: {LID: 4}, C: {LAMP: 3}}, {A: {MUG: 0}})
     adjust_stock(warehouse="LAX1", seller="ACME", sku=MUG, location=A, qty=-5, reason="lost",
                  note="picked by mistake", user=user("supervisor"))
     with pytest.raises(NotEnoughStock):
@@ -185,11 +176,7 @@ def test_bad_counts_name_each_field(demo):
 def test_a_difference_is_valued_at_the_unit_value_the_seller_gave(demo):
     submit("V-1", {"V-C1": {LAMP: 1}}, seller="NOVA",
            skus=[{"sku": LAMP, "unit_value": "12.50"}])
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 5}, B: {LID: 4}, C: {LAMP: 1}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {C: {LAMP: 1}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 5}, B: {LID: 4}, C: {LAMP: 1}}, {C: {LAMP: 1}})
     [loss] = [line for line in cycle_count.lines if line.difference]
     assert line_value(loss) == Decimal("-25.00")
     figures = count_figures(cycle_count)

@@ -172,11 +172,7 @@ def test_a_decision_reversed_after_putaway_proposes_its_correction_on_the_shelf(
 
 
 def test_an_accepted_dispute_proposes_the_adjustment_it_implies(demo, app):
-    asn = one_carton()
-    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
-    resolve(short, "accept", app)
-    finish(asn)
-    dispute = dispute_line(asn, "ACME-MUG-01", "We packed ten.", user=user("acme"))
+    dispute = disputed_short(app)
     before = movement_count()
     resolve_exception(dispute, "accept", "found them behind the rack",
                       user=user("supervisor"))
@@ -193,11 +189,7 @@ def test_an_accepted_dispute_proposes_the_adjustment_it_implies(demo, app):
 
 
 def test_reversing_an_accepted_dispute_withdraws_or_takes_back_its_adjustment(demo, app):
-    asn = one_carton()
-    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
-    resolve(short, "accept", app)
-    finish(asn)
-    dispute = dispute_line(asn, "ACME-MUG-01", "We packed ten.", user=user("acme"))
+    dispute = disputed_short(app)
     resolve_exception(dispute, "accept", "agreed", user=user("supervisor"))
     reverse_resolution(dispute, "wrong rack", user=user("supervisor"))
     [withdrawn] = proposals_of(dispute)
@@ -211,6 +203,16 @@ def test_reversing_an_accepted_dispute_withdraws_or_takes_back_its_adjustment(de
     approve_adjustment(taken_back, user=user("supervisor"))
     assert bucket_total("ACME-MUG-01", Bucket.ON_HAND, "LAX1-A-03-01") == 7
     assert_ledger_balanced()
+
+
+def disputed_short(app):
+    """Ten mugs declared, seven found and accepted, put away on LAX1-A-03-01, closed; the
+    seller disputes the line."""
+    asn = one_carton()
+    [short] = inspected(asn, [{"sku": "ACME-MUG-01", "qty": 7}])
+    resolve(short, "accept", app)
+    finish(asn)
+    return dispute_line(asn, "ACME-MUG-01", "We packed ten.", user=user("acme"))
 
 
 def proposals_of(exception) -> list[Adjustment]:

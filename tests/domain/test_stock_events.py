@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from receiving_app.errors import NotEnoughStock
 from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
-from receiving_app.inventory.counts import approve_cycle_count, complete_cycle_count
+from receiving_app.inventory.counts import approve_cycle_count
 from receiving_app.inventory.quarantine import dispose_quarantine
 from receiving_app.models import OutboxEvent
 from receiving_app.receiving import receive_carton
 from tests.support.builders import arrived, submit, user
-from tests.support.counts import A, B, C, LAMP, LID, MUG, count, three_shelves
+from tests.support.counts import A, B, C, LAMP, LID, MUG, counted_and_recounted
 from tests.support.stock import QUARANTINE, SHELF, on_the_shelf
 
 pytestmark = pytest.mark.both_databases
@@ -48,11 +48,8 @@ def test_a_release_is_one_event_with_both_buckets(demo):
 
 
 def test_one_transaction_announces_each_sku_it_changed_once(demo):
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 4, LID: 1}, B: {LID: 4}, C: {LAMP: 3}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {A: {MUG: 4, LID: 1}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 4, LID: 1}, B: {LID: 4}, C: {LAMP: 3}},
+                                        {A: {MUG: 4, LID: 1}})
     before = len(stock_events())
     approve_cycle_count(cycle_count, user=user("supervisor"))
     announced = stock_events()[before:]
@@ -61,11 +58,8 @@ def test_one_transaction_announces_each_sku_it_changed_once(demo):
 
 
 def test_a_change_that_rolls_back_announces_nothing(demo):
-    cycle_count = three_shelves()
-    count(cycle_count, {A: {MUG: 5, LID: 1}, B: {}, C: {LAMP: 3}})
-    complete_cycle_count(cycle_count, user=user("dock"))
-    count(cycle_count, {A: {LID: 1}, B: {}})
-    complete_cycle_count(cycle_count, user=user("dock"))
+    cycle_count = counted_and_recounted({A: {MUG: 5, LID: 1}, B: {}, C: {LAMP: 3}},
+                                        {A: {LID: 1}, B: {}})
     adjust_stock(warehouse="LAX1", seller="ACME", sku=LID, location=B, qty=-4, reason="lost",
                  note="picked", user=user("supervisor"))
     before = len(stock_events())

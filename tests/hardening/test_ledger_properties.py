@@ -3,11 +3,12 @@ drifts.
 
 After every step: each balance equals the sum of its movements (what `flask inventory
 rebuild --check` checks), no bucket is negative, available = on_hand - reserved, every
-movement other than a submission, a write-off or an accepted variance is half of a
-balanced move, and a replayed scan changes nothing. Adjustments (some waiting for approval,
-approved or rejected), quarantine exits and cycle counts (with movements during the count)
-run among the receipts, and the reconciliation report of a random period balances. After close, nothing of the ASN is left in transit or on
-the dock and every declared unit is accounted for.
+movement other than a submission, a write-off, an accepted variance or an adjustment is
+half of a balanced move, and a replayed scan changes nothing. Adjustments (some waiting for
+approval or proposed, approved or rejected), quarantine exits and cycle counts (with
+movements during the count) run among the receipts, and the reconciliation report of a
+random period balances. After close, nothing of the ASN is left in transit or on the dock
+and every declared unit is accounted for.
 """
 import os
 import uuid
@@ -33,8 +34,9 @@ from receiving_app.inventory.queries import inventory_report
 from receiving_app.inventory.reconciliation import Bound, Period, reconciliation
 from receiving_app.inventory.reconcile import ledger_differences
 from receiving_app.models import (
-    Adjustment, AdjustmentState, Asn, CycleCount, AsnStatus, Balance, Bucket, ExceptionState, Location, LocationKind, Movement,
-    ReceivingException, Role, ScanEvent, Seller, Sku, User, Warehouse, utcnow,
+    Adjustment, AdjustmentState, Asn, AsnStatus, Balance, Bucket, CycleCount, ExceptionState,
+    Location, LocationKind, Movement, ReceivingException, Role, ScanEvent, Seller, Sku, User,
+    Warehouse, utcnow,
 )
 from receiving_app.receiving import (
     arrive_asn, cancel_asn, close_receipt, complete_count, inspect_carton, put_away,

@@ -1,6 +1,6 @@
 """Cycle-count situations in one line: stock on three shelves, a count of them."""
 from receiving_app.inventory.adjustments import adjust_stock
-from receiving_app.inventory.counts import count_line, create_cycle_count
+from receiving_app.inventory.counts import complete_cycle_count, count_line, create_cycle_count
 from tests.support.builders import user
 
 MUG, LID, LAMP = "ACME-MUG-01", "ACME-LID-02", "NOVA-LAMP-01"
@@ -28,3 +28,14 @@ def count(cycle_count, counts: dict[str, dict[str, int]], who: str = "dock") -> 
         count_line(cycle_count, location=location, user=user(who))
         for sku, qty in skus.items():
             count_line(cycle_count, location=location, sku=sku, qty=qty, user=user(who))
+
+
+def counted_and_recounted(counts: dict, recounts: dict, who: str = "dock"):
+    """The three shelves counted as `counts`, compared, the lines sent back recounted as
+    `recounts` and compared again: the count waits for a supervisor's approval."""
+    cycle_count = three_shelves()
+    count(cycle_count, counts, who)
+    complete_cycle_count(cycle_count, user=user(who))
+    count(cycle_count, recounts, who)
+    complete_cycle_count(cycle_count, user=user(who))
+    return cycle_count

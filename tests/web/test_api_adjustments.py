@@ -49,7 +49,8 @@ def test_a_rejection_needs_a_note_and_posts_nothing(demo, api):
     before = movement_count()
     bare = api("supervisor").post(f"/api/v1/adjustments/{adjustment_id}/reject", json={})
     assert bare.status_code == 422
-    assert bare.get_json()["error"]["details"] == [{"path": "note", "message": "required: say why"}]
+    assert bare.get_json()["error"]["details"] == [
+        {"path": "note", "message": "required: say why"}]
     rejected = api("supervisor").post(f"/api/v1/adjustments/{adjustment_id}/reject",
                                       json={"note": "They are in the next bay."})
     assert rejected.get_json()["state"] == "rejected"

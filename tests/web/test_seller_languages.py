@@ -13,8 +13,8 @@ from babel.messages.extract import extract_from_dir
 from receiving_app.extensions import db
 from receiving_app.inventory.quarantine import dispose_quarantine
 from receiving_app.models import (
-    Adjustment, Asn, Carton, ExceptionKind, Location, ReceivingException, Resolution, ScanEvent, Seller,
-    Sku, User, Warehouse, WebhookEndpoint, utcnow,
+    Adjustment, Asn, Carton, ExceptionKind, Location, ReceivingException, Resolution, ScanEvent,
+    Seller, Sku, User, Warehouse, WebhookEndpoint, utcnow,
 )
 from receiving_app.receiving import resolve_exception
 from receiving_app.webhooks import deliver_due

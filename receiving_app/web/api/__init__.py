@@ -61,4 +61,6 @@ def http_error(error: HTTPException):
     return error_response(error.code, error.name.lower().replace(" ", "_"), error.description)
 
 
-from . import asns, counts, dock, inventory, review, seller, stock  # noqa: E402,F401  (routes)
+from . import (  # noqa: E402,F401  (routes)
+    asns, counts, dock, inventory, review, seller, stock,
+)

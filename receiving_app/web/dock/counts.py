@@ -76,7 +76,8 @@ def cycle_count_complete(count_id: int):
 def _answer(cycle_count, result: CountScan, status: int = 200):
     if not is_htmx():
         flash(result.message, "success" if result.tone == "ok" else "error")
-        return redirect(url_for("dock.cycle_count", count_id=cycle_count.id, location=result.location))
+        return redirect(url_for("dock.cycle_count", count_id=cycle_count.id,
+                                location=result.location))
     response = render("dock/_count.html", "dock/_count.html", status,
                       **_context(cycle_count, result.location, result))
     return with_feedback(response, result)

@@ -1,6 +1,6 @@
 """The reconciliation report on the review desk: per seller and SKU, beginning + in - out =
 ending for each bucket, and the same figures as CSV."""
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_login import current_user
 
 from ...errors import InvalidInput
@@ -18,8 +18,10 @@ def reconciliation():
         rows, error = requested_report(current_user), None
     except InvalidInput as refused:
         rows, error = [], refused
+    args = request.args.to_dict()
     return render("review/reconciliation.html", "_reconciliation.html", 422 if error else 200,
-                  rows=rows, error=error, args=request.args.to_dict(), local_time=local_time)
+                  rows=rows, error=error, args=args, local_time=local_time,
+                  csv_url=url_for("review.reconciliation_csv", **args))
 
 
 @bp.get("/reports/reconciliation.csv")

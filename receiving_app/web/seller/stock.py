@@ -1,6 +1,6 @@
 """The seller's stock after the dock: the reconciliation report per SKU, and every
 adjustment and quarantine exit of their stock."""
-from flask import Response, request
+from flask import Response, request, url_for
 from flask_login import current_user
 
 from ...errors import InvalidInput
@@ -20,8 +20,10 @@ def stock():
         rows, error = requested_report(current_user, seller=current_user.seller.code), None
     except InvalidInput as refused:
         rows, error = [], refused
+    args = request.args.to_dict()
     return render("seller/stock.html", "_reconciliation.html", 422 if error else 200,
-                  rows=rows, error=error, args=request.args.to_dict(), local_time=local_time,
+                  rows=rows, error=error, args=args, local_time=local_time,
+                  csv_url=url_for("seller.reconciliation_csv", **args),
                   adjustments=list_adjustments(current_user, limit=200))
 
 
