@@ -49,7 +49,7 @@ def test_dock_review_and_seller_pages_have_no_serious_accessibility_violations(p
 
     phone.login("supervisor")
     for path in ("/review/", "/review/asns/ASN-NOVA-0001", "/review/exceptions",
-                 "/review/reports/reconciliation"):
+                 "/review/adjustments", "/review/reports/reconciliation"):
         found += violations(page, path)
     phone.context.clear_cookies()
 

@@ -25,4 +25,6 @@ def refused(error: NotFound | InvalidInput):
     return render_template("error.html", error=page), page.code
 
 
-from . import board, counts, queue, reconciliation, report  # noqa: E402,F401  (routes)
+from . import (  # noqa: E402,F401  (routes)
+    adjustments, board, counts, queue, reconciliation, report,
+)
