@@ -13,7 +13,7 @@ from .errors import InvalidInput
 from .extensions import db
 from .i18n import SUPPORTED_LOCALES
 from .models import ApiToken, Role, Seller, User, Warehouse, utcnow
-from .receiving.payloads import Payload, checked, checked_value, says, text
+from .payloads import Payload, checked, checked_value, says, text
 
 MAX_PASSWORD_LENGTH = 1024
 MIN_PASSWORD_LENGTH = 8

@@ -13,8 +13,8 @@ from ..models import (
     Asn, AsnStatus, Bucket, Carton, CartonContent, CartonStatus, ExceptionKind, LocationKind,
     ReceivingException, User, utcnow,
 )
+from ..payloads import checked_value, whole_number
 from .lookup import find_carton_row, read_scan
-from .payloads import checked_value, whole_number
 from .raising import new_exception
 from .sampling import choose_sample, sample_size
 from .scans import ScanResult, record_scan, replayed

@@ -9,14 +9,14 @@ from pydantic import Field, ValidationInfo, field_validator
 from ..barcodes import parse_scan
 from ..errors import InvalidInput, NotFound, WrongStep
 from ..extensions import db
+from ..inventory.lookup import find_sku, find_skus
 from ..models import (
     Asn, Carton, CartonContent, CartonStatus, ExceptionKind, ExceptionState, Resolution,
     ResolutionKind, User, utcnow,
 )
+from ..payloads import Payload, Scanned, checked, checked_value, refusal, says, whole_number
 from .counting import finish_stages, lock_asn
-from ..inventory.lookup import find_sku, find_skus
 from .lookup import find_carton, read_scan
-from .payloads import Payload, Scanned, checked, checked_value, refusal, says, whole_number
 from .raising import COUNT_KINDS, new_exception, unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed
 from .seller_events import emit_exception_event

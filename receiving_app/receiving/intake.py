@@ -20,7 +20,7 @@ from ..models import (
     Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,
     Warehouse,
 )
-from .payloads import Flag, Payload, checked, day, path_of, refusal, says, text, whole_number
+from ..payloads import Flag, Payload, checked, day, path_of, refusal, says, text, whole_number
 
 # What a URL segment carries as it is: an ASN number is a path segment of every door.
 NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"

@@ -8,7 +8,7 @@ from ..barcodes import Scan, parse_scan
 from ..database import run
 from ..extensions import db
 from ..models import Asn, Carton
-from .payloads import Scanned, checked_value
+from ..payloads import Scanned, checked_value
 
 
 def read_scan(raw: str, path: str = "code") -> Scan:

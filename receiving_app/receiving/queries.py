@@ -6,7 +6,7 @@ from ..access import scope_asns
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import Asn, AsnStatus, Seller, User
-from .payloads import is_text
+from ..payloads import is_text
 
 OPEN_STATUSES = (
     AsnStatus.SUBMITTED, AsnStatus.ARRIVED, AsnStatus.COUNTED, AsnStatus.INSPECTED,

@@ -9,13 +9,13 @@ from ..barcodes import parse_scan
 from ..errors import InvalidInput, NotFound, StorageFailed, WrongStep
 from ..evidence import PhotoStorage, ingest_photo
 from ..extensions import db
+from ..inventory.lookup import find_sku
 from ..models import (
     Asn, Carton, CartonContent, ExceptionKind, ExceptionState, Photo, ReceivingException, Sku,
     User, utcnow,
 )
-from ..inventory.lookup import find_sku
+from ..payloads import MAX_NOTE, Payload, Scanned, checked, one_of, text, whole_number
 from .lookup import find_carton
-from .payloads import MAX_NOTE, Payload, Scanned, checked, one_of, text, whole_number
 from .seller_events import emit_exception_event
 from .sla import due_at
 from .states import check_step

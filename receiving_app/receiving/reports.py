@@ -23,7 +23,7 @@ from ..models import (
     Asn, AsnStatus, Carton, ExceptionKind, ReceivingException, Resolution, ResolutionKind,
     Seller, User, Warehouse,
 )
-from .payloads import Payload, checked, day
+from ..payloads import Payload, checked, day
 
 DEFAULT_PERIOD_DAYS = 30
 MAX_PERIOD_DAYS = 366

@@ -12,7 +12,7 @@ from ..models import (
     ExceptionState, Location, LocationKind, Movement, ReceivingException, Resolution,
     ResolutionKind, User, utcnow,
 )
-from .payloads import MAX_NOTE, Payload, checked, checked_value, one_of, text
+from ..payloads import MAX_NOTE, Payload, checked, checked_value, one_of, text
 from .raising import COUNT_KINDS, carton_content, lock_exception
 from .seller_events import emit_exception_event
 from .states import check_step

@@ -14,7 +14,7 @@ from ..access import scope_asns
 from ..errors import Conflict
 from ..extensions import db
 from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
-from .payloads import Flag, Payload, checked, one_of, refusal, says, whole_number
+from ..payloads import Flag, Payload, checked, one_of, refusal, says, whole_number
 from .queries import OPEN_STATUSES
 
 # The SLA policy's targets, in hours, as the admin's form and the API name them.

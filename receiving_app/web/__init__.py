@@ -8,7 +8,7 @@ from ..accounts import login_is_current
 from ..errors import DomainError, InvalidInput
 from ..extensions import db, login_manager
 from ..models import User
-from ..receiving.payloads import CONTROL_CHARACTERS
+from ..payloads import CONTROL_CHARACTERS
 
 # Every id in a URL is a row id, an INTEGER column (PostgreSQL's stops at 2^31 - 1).
 MAX_ID = 2**31 - 1

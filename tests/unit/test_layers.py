@@ -13,9 +13,10 @@ LAYERS = [
     ("errors", {"errors"}),  # anything may raise a domain error
     ("database", {"extensions", "database", "bulk_insert"}),
     ("models", {"models"}),
-    # What the domain uses: photos and barcodes, languages, who sees which rows, and the
-    # webhooks' transport (outbox, delivery, signing), handed its payloads from above.
-    ("adapters", {"barcodes", "evidence", "i18n", "access", "webhooks"}),
+    # What the domain uses: photos and barcodes, languages, who sees which rows, what a
+    # request may carry (payloads), and the webhooks' transport (outbox, delivery, signing),
+    # handed its payloads from above.
+    ("adapters", {"barcodes", "evidence", "i18n", "access", "webhooks", "payloads"}),
     ("domain", {"receiving", "inventory", "accounts"}),
     # The doors onto the domain: pages, the API, PDF and CSV rendering, commands.
     ("doors", {"web", "security", "cli", "demo"}),

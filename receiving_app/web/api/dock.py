@@ -5,6 +5,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, g, request
 
+from ... import payloads
 from ...access import scope_exceptions
 from ...errors import InvalidInput, NotFound
 from ...evidence import PhotoRefused, PhotoStorage
@@ -14,7 +15,6 @@ from ...receiving import (
     arrive_asn, attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
     inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
 )
-from ...receiving import payloads
 from ...receiving.resolving import reverse_resolution
 from ..idempotency import request_fingerprint
 from . import bp, error_response, json_body, require_action

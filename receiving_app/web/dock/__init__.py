@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ... import payloads
 from ...access import scope_exceptions
 from ...barcodes import parse_scan
 from ...errors import DomainError
@@ -24,7 +25,6 @@ from ...receiving import (
     receive_carton, suggest_location,
 )
 from ...errors import InvalidInput
-from ...receiving import payloads
 from ...receiving.counting import carton_progress
 from ...receiving.lookup import find_carton
 from ...receiving.raising import HAND_RAISED

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..errors import InvalidInput
+from .errors import InvalidInput
 
 # C0 controls, DEL, the C1 controls, and lone surrogates (which are no text at all).
 _CODE_REFUSES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
