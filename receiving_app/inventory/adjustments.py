@@ -6,9 +6,10 @@ threshold it is posted at once; above it, it waits for a second person, a superv
 not ask for it, and changes nothing until then. Posted, it is movements that carry its id;
 it is never edited or deleted after that: a wrong one is corrected by another.
 """
-from dataclasses import dataclass
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, Field, StrictInt, ValidationInfo, field_validator
 
 from ..access import can, scope_adjustments, scope_warehouses
 from ..barcodes import parse_scan
@@ -18,6 +19,7 @@ from ..models import (
     Adjustment, AdjustmentReason, AdjustmentState, Bucket, Location, LocationKind, Seller, Sku,
     User, Warehouse, utcnow,
 )
+from ..payloads import MAX_NOTE, Payload, checked, one_of, refusal, says, text
 from .ledger import Posting, check_balances_cover, post_movements
 from .lookup import find_sku
 from .states import advance_adjustment
@@ -30,31 +32,124 @@ MANUAL_REASONS = (
     AdjustmentReason.DISPUTE_ACCEPTED, AdjustmentReason.CORRECTION,
 )
 MAX_QTY = 1_000_000
-MAX_NOTE = 2000
 # Where stock lives after the dock: the bucket a location's units are in.
 SHELF_KINDS = {LocationKind.STORAGE: Bucket.ON_HAND, LocationKind.STAGING: Bucket.ON_HAND,
                LocationKind.QUARANTINE: Bucket.QUARANTINE}
+CODE = text(64, required=True)
+WHY = text(MAX_NOTE, required=True, kind="note", blank="required: say why")
 
 
-class Errors(list):
-    """The details of an InvalidInput, one per bad field."""
-
-    def add(self, path: str, message: str) -> None:
-        self.append({"path": path, "message": message})
-
-    def raise_if_any(self, message: str) -> None:
-        if self:
-            raise InvalidInput(message, list(self))
+def _not_zero(qty: int) -> int:
+    if qty == 0:
+        raise refusal("not 0")
+    return qty
 
 
-@dataclass(frozen=True)
-class StockKey:
-    """Whose units of what, and where: the places an adjustment or a disposition names."""
+# Units in (+) or out (-).
+SIGNED_UNITS = Annotated[StrictInt, Field(ge=-MAX_QTY, le=MAX_QTY), AfterValidator(_not_zero),
+                         says(f"a whole number other than 0, at most {MAX_QTY:,} either way")]
 
-    warehouse: Warehouse
-    seller: Seller
-    sku: Sku
-    location: Location
+
+class StockRules:
+    """The checks of a request naming stock that need the database, called by its model's
+    validators as pydantic reaches each field (so a 422 lists every bad field at once);
+    what they resolve is kept here."""
+
+    def __init__(self, user: User, warehouse: Warehouse | None = None):
+        self.user = user
+        self.warehouse = warehouse
+        self.seller: Seller | None = None
+        self.sku: Sku | None = None
+        self.places: dict[str, Location] = {}
+
+    def warehouse_of(self, code: str) -> str:
+        """A warehouse the user works in; another's is unknown, like one that does not exist."""
+        self.warehouse = db.session.scalar(scope_warehouses(
+            sa.select(Warehouse).where(Warehouse.code == code), self.user))
+        if self.warehouse is None:
+            raise refusal("unknown warehouse")
+        return code
+
+    def seller_of(self, code: str) -> str:
+        self.seller = db.session.scalar(sa.select(Seller).where(Seller.code == code))
+        if self.seller is None:
+            raise refusal("unknown seller")
+        return code
+
+    def sku_of(self, code: str) -> str:
+        """The seller's SKU by its code or any of its barcodes."""
+        if self.seller is not None:
+            self.sku = find_sku(self.seller.id, parse_scan(code))
+            if self.sku is None:
+                raise refusal(f"no such SKU for seller {self.seller.code}")
+        return code
+
+    def place_of(self, field: str, code: str, kinds: dict) -> str:
+        """A location of the warehouse, of one of `kinds`, kept as `field`."""
+        if self.warehouse is None:
+            return code
+        place = db.session.scalar(sa.select(Location).where(
+            Location.barcode == parse_scan(code).code.strip(),
+            Location.warehouse_id == self.warehouse.id))
+        if place is None:
+            raise refusal(f"no such location in {self.warehouse.code}")
+        if place.kind not in kinds:
+            raise refusal("a " + " or ".join(sorted(k.value for k in kinds)) + " location")
+        self.places[field] = place
+        return code
+
+
+class InWarehouse(Payload):
+    """A request about a warehouse the user works in (its code, checked first)."""
+
+    warehouse: CODE
+
+    @field_validator("warehouse")
+    @classmethod
+    def known_warehouse(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.warehouse_of(code)
+
+
+class StockIn(InWarehouse):
+    """Whose units of what, and where (each a code): the start of an adjustment's and a
+    disposition's payload. Checked in this order, so a SKU is looked up for its seller and a
+    location in its warehouse."""
+
+    seller: CODE
+    sku: CODE
+    location: CODE
+
+    @field_validator("seller")
+    @classmethod
+    def known_seller(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.seller_of(code)
+
+    @field_validator("sku")
+    @classmethod
+    def the_sellers_sku(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.sku_of(code)
+
+
+class AdjustmentIn(StockIn):
+    qty: SIGNED_UNITS
+    reason: one_of(lambda: {r.value for r in MANUAL_REASONS},
+                   "one of " + ", ".join(r.value for r in MANUAL_REASONS))
+    note: WHY
+
+    @field_validator("location")
+    @classmethod
+    def a_shelf(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.place_of("location", code, SHELF_KINDS)
+
+
+class ApprovalIn(Payload):
+    note: text(MAX_NOTE, kind="note") = ""
+    qty: SIGNED_UNITS | None = None
+    location: text(64) = ""
+
+
+class RejectionIn(Payload):
+    note: WHY
 
 
 def adjust_stock(*, warehouse, seller, sku, location, qty, reason, note, user: User) -> Adjustment:
@@ -64,19 +159,19 @@ def adjust_stock(*, warehouse, seller, sku, location, qty, reason, note, user: U
     it waits for another supervisor's approval and changes nothing until then. A taking
     out of more than the location holds is refused, now and again at approval.
     """
-    errors = Errors()
-    reason = choice(reason, MANUAL_REASONS, "reason", errors)
-    qty = whole_number(qty, "qty", errors, signed=True)
-    note = text(note, "note", errors, required=True)
-    key = stock_key(user, errors, warehouse=warehouse, seller=seller, sku=sku,
-                    location=location, kinds=SHELF_KINDS)
-    errors.raise_if_any("The adjustment has errors; nothing was saved.")
+    rules = StockRules(user)
+    asked = checked(AdjustmentIn, dict(warehouse=warehouse, seller=seller, sku=sku,
+                                       location=location, qty=qty, reason=reason, note=note),
+                    "The adjustment has errors; nothing was saved.", context=rules)
+    place = rules.places["location"]
     adjustment = Adjustment(
-        warehouse_id=key.warehouse.id, seller_id=key.seller.id, sku_id=key.sku.id,
-        location_id=key.location.id, bucket=SHELF_KINDS[key.location.kind], qty=qty,
-        reason=reason, note=note, requested_by_id=user.id, requested_at=utcnow(),
+        warehouse_id=rules.warehouse.id, seller_id=rules.seller.id, sku_id=rules.sku.id,
+        location_id=place.id, bucket=SHELF_KINDS[place.kind], qty=asked.qty,
+        reason=AdjustmentReason(asked.reason), note=asked.note, requested_by_id=user.id,
+        requested_at=utcnow(),
         state=(AdjustmentState.AWAITING_APPROVAL
-               if abs(qty) > key.warehouse.adjustment_approval_units else AdjustmentState.POSTED),
+               if abs(asked.qty) > rules.warehouse.adjustment_approval_units
+               else AdjustmentState.POSTED),
     )
     db.session.add(adjustment)
     db.session.flush()
@@ -94,18 +189,18 @@ def approve_adjustment(adjustment: Adjustment, *, user: User, note: str = "",
     """A second person posts an adjustment that waits; a supervisor posts a proposal,
     changing its quantity or location if they say so. Posted exactly once, however many
     approve at the same moment: the others are told who was first."""
+    asked = checked(ApprovalIn, dict(note=note, qty=qty, location=location),
+                    "The approval has errors; nothing was posted.")
     adjustment = lock_adjustment(adjustment)
-    errors = Errors()
-    note = text(note, "note", errors)
     if adjustment.state is AdjustmentState.PROPOSED:
-        _change_proposal(adjustment, qty, location, user, errors)
-    elif qty is not None or location is not None:
-        errors.add("qty" if qty is not None else "location",
-                   "only a proposal can be changed; reject this one and ask anew")
-    errors.raise_if_any("The approval has errors; nothing was posted.")
+        _change_proposal(adjustment, asked, user)
+    elif asked.qty is not None or asked.location:
+        raise InvalidInput("Only a proposal can be changed; reject this one and ask anew.",
+                           [{"path": "qty" if asked.qty is not None else "location",
+                             "message": "only a proposal can be changed"}])
     _check_second_person(adjustment, user)
     advance_adjustment(adjustment, "approve")
-    adjustment.decision_note = note
+    adjustment.decision_note = asked.note
     post_adjustment(adjustment, decided_by=user)
     db.session.commit()
     return adjustment
@@ -114,15 +209,13 @@ def approve_adjustment(adjustment: Adjustment, *, user: User, note: str = "",
 def reject_adjustment(adjustment: Adjustment, *, user: User, note: str) -> Adjustment:
     """Refuse an adjustment that waits, or a proposal, with a note saying why; it posts
     nothing and stays on record."""
-    errors = Errors()
-    note = text(note, "note", errors, required=True)
-    errors.raise_if_any("The rejection has errors.")
+    asked = checked(RejectionIn, dict(note=note), "The rejection has errors.")
     require_review(user, "Only a supervisor may reject an adjustment.")
     adjustment = lock_adjustment(adjustment)
     advance_adjustment(adjustment, "reject")
     adjustment.decided_by_id = user.id
     adjustment.decided_at = utcnow()
-    adjustment.decision_note = note
+    adjustment.decision_note = asked.note
     db.session.commit()
     return adjustment
 
@@ -197,9 +290,10 @@ def list_adjustments(user: User, *, state: str | None = None,
     """The adjustments the user may see, newest first; `state` one of AdjustmentState."""
     query = scope_adjustments(sa.select(Adjustment), user)
     if state:
-        errors = Errors()
-        query = query.where(Adjustment.state == choice(state, AdjustmentState, "state", errors))
-        errors.raise_if_any("Unknown state.")
+        if state not in {s.value for s in AdjustmentState}:
+            raise InvalidInput("Unknown state.", [{"path": "state", "message": "one of " + ", ".join(
+                s.value for s in AdjustmentState)}])
+        query = query.where(Adjustment.state == AdjustmentState(state))
     if reasons is not None:
         query = query.where(Adjustment.reason.in_(reasons))
     return list(db.session.scalars(query.order_by(Adjustment.id.desc()).limit(limit)))
@@ -225,100 +319,19 @@ def _check_second_person(adjustment: Adjustment, user: User) -> None:
         raise Forbidden("Another supervisor must approve the adjustment you asked for.")
 
 
-def _change_proposal(adjustment: Adjustment, qty, location, user: User, errors: Errors):
-    if qty is not None:
-        adjustment.qty = whole_number(qty, "qty", errors, signed=True)
-    if location is not None:
-        place = _location(adjustment.warehouse, location, "location", SHELF_KINDS, errors)
-        if place is not None:
-            adjustment.location_id, adjustment.bucket = place.id, SHELF_KINDS[place.kind]
+def _change_proposal(adjustment: Adjustment, asked: ApprovalIn, user: User) -> None:
+    """What the supervisor posting a proposal changed: its quantity, its location."""
+    if asked.qty is not None:
+        adjustment.qty = asked.qty
+    if asked.location:
+        rules = StockRules(user, adjustment.warehouse)
+        try:
+            rules.place_of("location", asked.location, SHELF_KINDS)
+        except ValueError as refused:  # pydantic's refusal, raised outside a model
+            raise InvalidInput("The approval has errors; nothing was posted.",
+                               [{"path": "location", "message": str(refused)}]) from None
+        place = rules.places["location"]
+        adjustment.location_id, adjustment.bucket = place.id, SHELF_KINDS[place.kind]
     elif adjustment.location_id is None:
-        errors.add("location", "say where the units are")
-
-
-# Validation shared with quarantine.py and counts.py: each adds to `errors` and returns the
-# value, or None when it is bad.
-
-def choice(value, options, path: str, errors: Errors):
-    """The option (a string, or a member of a string enum) that `value` names."""
-    for option in options:
-        if value == str(option):
-            return option
-    errors.add(path, "one of " + ", ".join(str(o) for o in options))
-    return None
-
-
-def whole_number(value, path: str, errors: Errors, *, signed: bool = False,
-                 zero: bool = False) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.add(path, "a whole number")
-        return None
-    low = -MAX_QTY if signed else (0 if zero else 1)
-    if not low <= value <= MAX_QTY or (value == 0 and not zero):
-        errors.add(path, ("a whole number other than 0, at most " if signed else
-                          "a whole number, at most ") + f"{MAX_QTY:,}")
-        return None
-    return value
-
-
-def text(value, path: str, errors: Errors, *, required: bool = False) -> str:
-    value = value.strip() if isinstance(value, str) else "" if value is None else None
-    if value is None or len(value) > MAX_NOTE:
-        errors.add(path, f"text of at most {MAX_NOTE} characters")
-        return ""
-    if required and not value:
-        errors.add(path, "required: say why")
-    return value
-
-
-def stock_key(user: User, errors: Errors, *, warehouse, seller, sku, location,
-              kinds: dict, location_path: str = "location") -> StockKey | None:
-    """Resolve the codes of a request that names stock: a warehouse the user works in, a
-    seller, the seller's SKU (code or barcode) and a location of one of `kinds` there."""
-    place = staff_warehouse(warehouse, user, errors)
-    owner = _seller(seller, errors)
-    item = _sku(owner, sku, errors) if owner else None
-    spot = _location(place, location, location_path, kinds, errors) if place else None
-    if place and owner and item and spot:
-        return StockKey(place, owner, item, spot)
-    return None
-
-
-def staff_warehouse(code, user: User, errors: Errors,
-                    path: str = "warehouse") -> Warehouse | None:
-    """The warehouse with this code if the user works in it."""
-    found = db.session.scalar(scope_warehouses(
-        sa.select(Warehouse).where(Warehouse.code == code), user)) \
-        if isinstance(code, str) and code else None
-    if found is None:
-        # another warehouse's is unknown, exactly like one that does not exist
-        errors.add(path, "unknown warehouse")
-    return found
-
-
-def _seller(code, errors: Errors) -> Seller | None:
-    found = db.session.scalar(sa.select(Seller).where(Seller.code == code)) \
-        if isinstance(code, str) and code else None
-    if found is None:
-        errors.add("seller", "unknown seller")
-    return found
-
-
-def _sku(seller: Seller, code, errors: Errors, path: str = "sku") -> Sku | None:
-    found = find_sku(seller.id, parse_scan(code)) if isinstance(code, str) and code else None
-    if found is None:
-        errors.add(path, f"no such SKU for seller {seller.code}")
-    return found
-
-
-def _location(warehouse: Warehouse, code, path: str, kinds: dict,
-              errors: Errors) -> Location | None:
-    found = db.session.scalar(sa.select(Location).where(
-        Location.barcode == parse_scan(code).code.strip(),
-        Location.warehouse_id == warehouse.id)) if isinstance(code, str) and code else None
-    if found is None:
-        errors.add(path, f"no such location in {warehouse.code}")
-    elif found.kind not in kinds:
-        errors.add(path, "a " + " or ".join(sorted(k.value for k in kinds)) + " location")
-        return None
-    return found
+        raise InvalidInput("The approval has errors; nothing was posted.",
+                           [{"path": "location", "message": "say where the units are"}])

@@ -10,8 +10,10 @@ without a second approval.
 """
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from ..access import scope_cycle_counts
 from ..barcodes import parse_scan
@@ -19,16 +21,147 @@ from ..errors import InvalidInput, NotFound, WrongStep
 from ..extensions import db
 from ..models import (
     Adjustment, AdjustmentReason, AdjustmentState, Balance, CycleCount, CycleCountLine,
-    CycleCountPlace, CycleCountState, Location, Seller, Sku, User, utcnow,
+    CycleCountPlace, CycleCountState, Location, Sku, User, utcnow,
 )
+from ..payloads import Flag, Payload, checked, refusal, says, text, whole_number
 from .adjustments import (
-    SHELF_KINDS, Errors, post_adjustment, require_review, staff_warehouse, whole_number,
+    MAX_QTY, SHELF_KINDS, InWarehouse, StockRules, post_adjustment, require_review,
 )
 from .lookup import skus_of_any_seller
 from .queries import book_as_of
 from .states import advance_count
 
 MAX_PLACES = 2000
+CODE = text(64, required=True)
+
+
+def _place_to_count(code: str, info: ValidationInfo) -> str:
+    return info.context.shelf_of(code)
+
+
+def _sku_to_count(code: str, info: ValidationInfo) -> str:
+    return info.context.skus_of(code)
+
+
+class CountIn(InWarehouse):
+    """A cycle count: one of locations, an aisle (a location code prefix) or SKUs."""
+
+    aisle: text(64) = ""
+    skus: Annotated[list[Annotated[CODE, AfterValidator(_sku_to_count)]] | None, Field(
+        min_length=1, max_length=MAX_PLACES), says(too_short="at least one SKU")] = None
+    locations: Annotated[
+        list[Annotated[CODE, AfterValidator(_place_to_count)]] | None,
+        Field(min_length=1, max_length=MAX_PLACES, validate_default=True),
+        says(too_short="at least one location",
+             too_long=f"at most {MAX_PLACES} locations")] = None
+    blind: Flag = True
+
+    @field_validator("aisle")
+    @classmethod
+    def shelves_of_the_aisle(cls, prefix: str, info: ValidationInfo) -> str:
+        return info.context.aisle_of(prefix) if prefix else prefix
+
+    @field_validator("locations")
+    @classmethod
+    def one_way_to_say_what(cls, codes, info: ValidationInfo):
+        given = [codes is not None, bool(info.data.get("aisle")), info.data.get("skus") is not None]
+        if sum(given) != 1 and "warehouse" in info.data:
+            raise refusal("give locations, an aisle or skus (one of them)")
+        return codes
+
+
+class CountRules(StockRules):
+    """The database's part of checking a cycle count: the warehouse's shelves it names."""
+
+    def __init__(self, user: User):
+        super().__init__(user)
+        self.shelves: list[Location] = []
+        self.sku_ids: set[int] = set()
+
+    def shelf_of(self, code: str) -> str:
+        self.place_of("shelf", code, SHELF_KINDS)
+        if self.places.get("shelf") is not None and self.places["shelf"] not in self.shelves:
+            self.shelves.append(self.places["shelf"])
+        return code
+
+    def aisle_of(self, prefix: str) -> str:
+        if self.warehouse is not None:
+            self.shelves = list(db.session.scalars(sa.select(Location).where(
+                Location.warehouse_id == self.warehouse.id, Location.kind.in_(list(SHELF_KINDS)),
+                Location.barcode.startswith(prefix, autoescape=True))
+                .order_by(Location.barcode).limit(MAX_PLACES)))
+            if not self.shelves:
+                raise refusal(f"no shelf location in {self.warehouse.code} starts with this")
+        return prefix
+
+    def skus_of(self, code: str) -> str:
+        found = set(db.session.scalars(sa.select(Sku.id).where(Sku.code == code)))
+        if not found:
+            raise refusal("no such SKU")
+        self.sku_ids |= found
+        return code
+
+
+class LineIn(Payload):
+    """What a counter counted at a location: units of a SKU, or nothing (found empty)."""
+
+    location: CODE
+    seller: text(16) = ""
+    sku: text(64) = ""
+    qty: whole_number(0, MAX_QTY) = 0
+
+    @field_validator("location")
+    @classmethod
+    def a_place_of_the_count(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.spot_of(code)
+
+    @field_validator("sku")
+    @classmethod
+    def the_sku_there(cls, code: str, info: ValidationInfo) -> str:
+        return info.context.counted_sku(code, info.data.get("seller", "")) if code else code
+
+    @field_validator("qty")
+    @classmethod
+    def units_of_a_sku(cls, qty: int, info: ValidationInfo) -> int:
+        if qty and not info.data.get("sku") and "sku" in info.data:
+            raise refusal("say which SKU the units are")
+        return qty
+
+
+class LineRules:
+    """The database's part of checking a count line: this count's location, the SKU there."""
+
+    def __init__(self, count: CycleCount):
+        self.count = count
+        self.spot: CycleCountPlace | None = None
+        self.sku: Sku | None = None
+
+    def spot_of(self, code: str) -> str:
+        code = parse_scan(code).code.strip()
+        self.spot = next((p for p in self.count.places if p.location.barcode == code), None)
+        if self.spot is None:
+            raise refusal("not a location of this count")
+        return code
+
+    def counted_sku(self, code: str, seller: str) -> str:
+        """When sellers share a barcode, the one this location holds; else the seller must
+        be named."""
+        candidates = skus_of_any_seller(parse_scan(code))
+        if seller:
+            candidates = [s for s in candidates if s.seller.code == seller]
+        if self.count.sku_ids is not None:
+            candidates = [s for s in candidates if s.id in self.count.sku_ids]
+        if len(candidates) > 1 and self.spot is not None:
+            here = set(db.session.scalars(sa.select(Balance.sku_id).where(
+                Balance.location_key == self.spot.location_id, Balance.qty != 0)))
+            candidates = [s for s in candidates if s.id in here] or candidates
+        if not candidates:
+            raise refusal("not a SKU of this count" if self.count.sku_ids is not None
+                          else "no such SKU")
+        if len(candidates) > 1:
+            raise refusal("two sellers have this SKU; say which seller")
+        self.sku = candidates[0]
+        return code
 
 
 def create_cycle_count(*, warehouse, locations=None, aisle=None, skus=None, blind=True,
@@ -36,25 +169,15 @@ def create_cycle_count(*, warehouse, locations=None, aisle=None, skus=None, blin
     """A count of the named locations, of every shelf location whose code starts with
     `aisle`, or of the named SKUs wherever the warehouse holds them."""
     require_review(user, "Only a supervisor may create a cycle count.")
-    errors = Errors()
-    place = staff_warehouse(warehouse, user, errors)
-    if not isinstance(blind, bool):
-        errors.add("blind", "true or false")
-    given = [name for name, value in (("locations", locations), ("aisle", aisle),
-                                      ("skus", skus)) if value is not None]
-    if len(given) != 1:
-        errors.add("locations", "give locations, an aisle or skus (one of them)")
-    errors.raise_if_any("The cycle count has errors; nothing was created.")
-    sku_ids = None
-    if locations is not None:
-        spots = _named_locations(place, locations, errors)
-    elif aisle is not None:
-        spots = _aisle(place, aisle, errors)
-    else:
-        sku_ids = _named_skus(skus, errors)
-        spots = _where_held(place, sku_ids, errors) if sku_ids else []
-    errors.raise_if_any("The cycle count has errors; nothing was created.")
-    count = CycleCount(warehouse_id=place.id, state=CycleCountState.OPEN, blind=blind,
+    rules = CountRules(user)
+    asked = checked(CountIn, dict(warehouse=warehouse, locations=locations, aisle=aisle or "",
+                                  skus=skus, blind=blind),
+                    "The cycle count has errors; nothing was created.", context=rules)
+    place, spots, sku_ids = rules.warehouse, rules.shelves, None
+    if asked.skus is not None:
+        sku_ids = sorted(rules.sku_ids)
+        spots = _where_held(place, sku_ids)
+    count = CycleCount(warehouse_id=place.id, state=CycleCountState.OPEN, blind=asked.blind,
                        sku_ids=sku_ids, tolerance_units=place.count_tolerance_units,
                        created_by_id=user.id, created_at=utcnow())
     db.session.add(count)
@@ -69,15 +192,13 @@ def count_line(count: CycleCount, *, location, sku=None, qty=0, seller=None,
     """Units of a SKU counted at a location, added to what this round already has there
     (each unit scanned is one call); without a SKU, the location was visited and found
     empty. In the recount only the lines sent back are counted."""
-    errors = Errors()
-    qty = whole_number(qty, "qty", errors, zero=True)
     count = lock_count(count)
     advance_count(count, "count")
-    spot = _place(count, location, errors)
-    item = _counted_sku(count, spot, sku, seller, errors) if spot and sku else None
-    if sku is None and qty:
-        errors.add("sku", "say which SKU the units are")
-    errors.raise_if_any("The count line has errors; nothing was counted.")
+    rules = LineRules(count)
+    checked(LineIn, dict(location=location, seller=seller, sku=sku, qty=qty),
+            "The count line has errors; nothing was counted.", context=rules)
+    qty = qty or 0
+    spot, item = rules.spot, rules.sku
     recounting = count.state is CycleCountState.RECOUNT
     line = _line(count, spot.location_id, item) if item else None
     if recounting and not _to_recount(count, spot.location_id, line):
@@ -296,87 +417,13 @@ def _line(count: CycleCount, location_id: int, sku: Sku) -> CycleCountLine | Non
                  and line.sku_id == sku.id), None)
 
 
-def _place(count: CycleCount, code, errors: Errors) -> CycleCountPlace | None:
-    code = parse_scan(code).code.strip() if isinstance(code, str) else ""
-    spot = next((p for p in count.places if p.location.barcode == code), None)
-    if spot is None:
-        errors.add("location", "not a location of this count")
-    return spot
-
-
-def _counted_sku(count: CycleCount, spot: CycleCountPlace, code, seller,
-                 errors: Errors) -> Sku | None:
-    """The SKU a counter scanned: when sellers share a barcode, the one this location holds,
-    else the seller must be named."""
-    candidates = skus_of_any_seller(parse_scan(code)) if isinstance(code, str) else []
-    if isinstance(seller, str) and seller:
-        candidates = [s for s in candidates if s.seller_id == _seller_id(seller)]
-    if count.sku_ids is not None:
-        candidates = [s for s in candidates if s.id in count.sku_ids]
-    if len(candidates) > 1:
-        here = set(db.session.scalars(sa.select(Balance.sku_id).where(
-            Balance.location_key == spot.location_id, Balance.qty != 0)))
-        candidates = [s for s in candidates if s.id in here] or candidates
-    if not candidates:
-        errors.add("sku", "not a SKU of this count" if count.sku_ids is not None
-                   else "no such SKU")
-        return None
-    if len(candidates) > 1:
-        errors.add("seller", "two sellers have this SKU; say which")
-        return None
-    return candidates[0]
-
-
-def _seller_id(code: str) -> int | None:
-    return db.session.scalar(sa.select(Seller.id).where(Seller.code == code))
-
-
-def _named_locations(place, codes, errors: Errors) -> list[Location]:
-    if not isinstance(codes, list) or not codes or len(codes) > MAX_PLACES:
-        errors.add("locations", f"a list of 1 to {MAX_PLACES} location codes")
-        return []
-    spots = []
-    for i, code in enumerate(codes):
-        spot = db.session.scalar(sa.select(Location).where(
-            Location.warehouse_id == place.id, Location.barcode == code)) \
-            if isinstance(code, str) else None
-        if spot is None or spot.kind not in SHELF_KINDS:
-            errors.add(f"locations[{i}]", f"no shelf location {code} in {place.code}")
-        elif spot not in spots:
-            spots.append(spot)
-    return spots
-
-
-def _aisle(place, prefix, errors: Errors) -> list[Location]:
-    spots = list(db.session.scalars(sa.select(Location).where(
-        Location.warehouse_id == place.id, Location.kind.in_(list(SHELF_KINDS)),
-        Location.barcode.startswith(prefix, autoescape=True)).order_by(Location.barcode)
-        .limit(MAX_PLACES))) if isinstance(prefix, str) and prefix.strip() else []
-    if not spots:
-        errors.add("aisle", f"no shelf location in {place.code} starts with this")
-    return spots
-
-
-def _named_skus(codes, errors: Errors) -> list[int]:
-    if not isinstance(codes, list) or not codes:
-        errors.add("skus", "a list of SKU codes")
-        return []
-    ids = []
-    for i, code in enumerate(codes):
-        found = db.session.scalars(sa.select(Sku.id).where(Sku.code == code)).all() \
-            if isinstance(code, str) else []
-        if not found:
-            errors.add(f"skus[{i}]", "no such SKU")
-        ids += found
-    return sorted(set(ids))
-
-
-def _where_held(place, sku_ids: list[int], errors: Errors) -> list[Location]:
+def _where_held(place, sku_ids: list[int]) -> list[Location]:
     spots = list(db.session.scalars(
         sa.select(Location).join(Balance, Balance.location_id == Location.id)
         .where(Balance.warehouse_id == place.id, Balance.sku_id.in_(sku_ids), Balance.qty != 0,
                Location.kind.in_(list(SHELF_KINDS)))
         .distinct().order_by(Location.barcode)))
     if not spots:
-        errors.add("skus", f"none of these is on a shelf in {place.code}")
+        raise InvalidInput("The cycle count has errors; nothing was created.", [
+            {"path": "skus", "message": f"none of these is on a shelf in {place.code}"}])
     return spots

@@ -13,14 +13,17 @@ now. Movements are kept with the server's clock (UTC).
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, Field, StrictStr, ValidationInfo
 
 from ..access import scope_stock
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Bucket, Movement, Seller, Sku, User, Warehouse, utcnow
+from ..payloads import Payload, checked, refusal
 
 DEFAULT_DAYS = 30
 BUCKETS = tuple(Bucket)
@@ -58,20 +61,49 @@ class Period:
         return min(start, end), end
 
 
+# What a report can be about: a decade back, and a year ahead (a period may end today).
+REPORT_PAST, REPORT_FUTURE = timedelta(days=3653), timedelta(days=366)
+BOUND_WORDS = "a date (YYYY-MM-DD) or a time with its offset"
+
+
+def _bound(value: str, info: ValidationInfo) -> Bound:
+    if value == "now" and info.field_name == "last":
+        return Bound(instant=info.context["now"])
+    try:
+        bound = Bound(day=date.fromisoformat(value)) if len(value) == 10 else \
+            Bound(instant=datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise refusal(BOUND_WORDS) from None
+    if bound.instant is not None and bound.instant.tzinfo is None:
+        raise refusal(BOUND_WORDS)
+    now = info.context["now"]
+    if not now - REPORT_PAST <= (bound.instant or datetime.combine(bound.day, time(), UTC)) \
+            <= now + REPORT_FUTURE:
+        raise refusal(f"from {(now - REPORT_PAST).date()} to {(now + REPORT_FUTURE).date()}")
+    return Bound(day=bound.day, instant=bound.instant and bound.instant.astimezone(UTC))
+
+
+BOUND = Annotated[StrictStr, AfterValidator(_bound)]
+
+
+class PeriodIn(Payload):
+    first: BOUND | None = Field(None, alias="from")
+    last: BOUND | None = Field(None, alias="to")
+
+
 def parse_reconciliation_period(first: str | None, last: str | None, *,
                                 now: datetime | None = None) -> Period:
-    """?from=&to=: dates (YYYY-MM-DD) or times with an offset (ISO 8601); `to` may be
-    "now", which it is when left out; `from` 30 days before `to` when left out."""
-    errors = []
+    """?from=&to=: dates (YYYY-MM-DD, the warehouse's calendar days) or times with an offset
+    (ISO 8601), within a decade back and a year ahead; `to` may be "now", which it is when
+    left out; `from` 30 days before `to` when left out."""
     now = now or utcnow()
-    end = _bound(last, "to", errors) if last and last != "now" else Bound(instant=now)
-    start = _bound(first, "from", errors) if first else None
-    if errors:
-        raise InvalidInput("The period has errors.", errors)
-    if start is not None and _before(end, start):
+    period = checked(PeriodIn, {"from": first or None, "to": last or None},
+                     "The period has errors.", context={"now": now})
+    end = period.last or Bound(instant=now)
+    if period.first is not None and _before(end, period.first):
         raise InvalidInput("The period ends before it starts.",
                            [{"path": "to", "message": "on or after from"}])
-    return Period(start, end)
+    return Period(period.first, end)
 
 
 def _before(end: Bound, start: Bound) -> bool:
@@ -80,19 +112,6 @@ def _before(end: Bound, start: Bound) -> bool:
     if end.instant and start.instant:
         return end.instant < start.instant
     return False  # a day against an instant depends on the zone: an empty period there
-
-
-def _bound(value: str, path: str, errors: list[dict]) -> Bound | None:
-    try:
-        if len(value) == 10:
-            return Bound(day=date.fromisoformat(value))
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        instant = None
-    if instant is None or instant.tzinfo is None:
-        errors.append({"path": path, "message": "a date (YYYY-MM-DD) or a time with its offset"})
-        return None
-    return Bound(instant=instant.astimezone(UTC))
 
 
 @dataclass

@@ -100,6 +100,8 @@ def test_a_seller_sees_only_their_own_skus(demo):
 @pytest.mark.parametrize("first, last, path", [
     ("yesterday", None, "from"), (None, "2026-13-01", "to"), ("2026-03-02", "2026-03-01", "to"),
     ("2026-03-01T10:00:00", None, "from"),  # a time needs its offset
+    (None, "9999-12-31", "to"), ("0001-01-01", None, "from"), (5, None, "from"),
+    ("now", None, "from"),
 ])
 def test_a_bad_period_is_refused_with_the_field(first, last, path):
     with pytest.raises(InvalidInput) as refused:

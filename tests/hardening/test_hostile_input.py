@@ -325,3 +325,35 @@ def test_a_recent_client_time_is_kept(api):
 def test_a_report_period_far_away_is_422(api, query):
     details = refused(api("supervisor").get(f"/api/v1/reports/dock-to-stock?{query}"))
     assert set(details) <= {"from", "to"} and details
+
+
+# --- the doors after the dock (issue #18) ----------------------------------------------------
+
+STOCK_DOORS = [
+    ("/api/v1/adjustments", {"warehouse": "LAX1", "seller": "ACME", "sku": "ACME-MUG-01",
+                             "location": "LAX1-A-01-01", "qty": 1, "reason": "found",
+                             "note": "ok"}),
+    ("/api/v1/quarantine/dispositions", {"warehouse": "LAX1", "seller": "ACME",
+                                         "sku": "ACME-MUG-01", "location": "LAX1-Q-01",
+                                         "qty": 1, "action": "dispose", "note": "ok"}),
+    ("/api/v1/cycle-counts", {"warehouse": "LAX1", "locations": ["LAX1-A-01-01"]}),
+]
+HOSTILE = [("warehouse", "LAX\x001"), ("warehouse", 5), ("seller", "AC\x00ME"), ("qty", 2**64),
+           ("qty", True), ("note", "a\x00b"), ("locations", ["LAX1-A-01\x00-01"])]
+
+
+@pytest.mark.parametrize("path, body, field, value", [
+    (path, body, field, value) for path, body in STOCK_DOORS for field, value in HOSTILE
+    if field in body])
+def test_a_hostile_field_on_a_stock_door_is_422_and_saves_nothing(api, path, body, field,
+                                                                   value):
+    movements = rows(Movement)
+    details = refused(api("supervisor").post(path, json=body | {field: value}))
+    assert [p for p in details if p.split("[")[0] == field], details
+    assert rows(Movement) == movements
+
+
+@pytest.mark.parametrize("query", ["from=9999-01-01", "to=9999-12-31", "from=0001-01-01",
+                                   "to=2026-01-01T00:00:00", "from=%00"])
+def test_a_reconciliation_period_far_away_or_unreadable_is_422(api, query):
+    refused(api("acme").get(f"/api/v1/reports/reconciliation?{query}"))
