@@ -231,6 +231,7 @@ class CountScan:
     message: str
     location: str | None = None
     tone: str = "ok"
+    retry_after: int | None = None  # the dock's feedback reads it from every scan's answer
 
 
 def scan_for_count(count: CycleCount, code: str, *, current_location: str | None, qty: int = 1,
