@@ -36,6 +36,12 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # A phone photo is 2-8 MB; HEIC less. Anything over this is refused with 413.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    # The longest URL (path and query string) and the largest headers the app reads; beyond
+    # them it answers 414 or 431 itself, the API in its JSON error. gunicorn's own limits
+    # (gunicorn.conf.py) sit above these, so a client rarely meets gunicorn's HTML answer.
+    MAX_URL_BYTES = 4096
+    MAX_HEADER_FIELDS = 100
+    MAX_HEADER_FIELD_BYTES = 8190
     PHOTO_ROOT = os.environ.get("PHOTO_ROOT")  # default: <instance>/photos
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

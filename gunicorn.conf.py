@@ -7,6 +7,10 @@ looks at the database (receiving_app/web/whole_body.py), so a slow sender holds 
 More slow senders than threads at once need a buffering proxy in front (see the README's
 "Deploying").
 
+The app refuses an over-long URL (414) or oversized headers (431) itself, in the API's JSON
+for API clients (receiving_app/web/request_limits.py); gunicorn's own limits sit above the
+app's, so that gunicorn, which can only answer in HTML, does not answer first.
+
 Login throttling counts failed passwords in memory unless RATELIMIT_STORAGE_URI names a
 shared store: each worker process would count on its own, so production refuses to start
 several workers without one.
@@ -18,6 +22,10 @@ from config import Config, is_production
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 threads = 16
+
+limit_request_line = 8190  # gunicorn's maximum: a request line of 8 KiB, the app reads 4 KiB
+limit_request_fields = 2 * Config.MAX_HEADER_FIELDS
+limit_request_field_size = 2 * Config.MAX_HEADER_FIELD_BYTES
 
 
 def on_starting(server):

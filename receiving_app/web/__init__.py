@@ -1,6 +1,7 @@
 """The web doors: HTML pages (htmx) and the JSON API, both thin over the domain."""
 from flask import Flask, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from ..access import can
@@ -9,6 +10,7 @@ from ..errors import DomainError, InvalidInput
 from ..extensions import db, login_manager
 from ..models import User
 from ..payloads import CONTROL_CHARACTERS
+from .request_limits import refuse_oversized_request
 
 # Every id in a URL is a row id, an INTEGER column (PostgreSQL's stops at 2^31 - 1).
 MAX_ID = 2**31 - 1
@@ -33,6 +35,7 @@ def register_web(app: Flask) -> None:
     from .seller import bp as seller_bp
 
     app.url_map.converters["int"] = RowId  # before any route is added
+    app.before_request(refuse_oversized_request)
     app.before_request(refuse_nul_characters)
     for blueprint in (main_bp, auth_bp, dock_bp, review_bp, seller_bp, photos_bp, api_bp):
         app.register_blueprint(blueprint)
@@ -42,9 +45,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "Please log in."
     login_manager.user_loader(load_user)
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
-    app.register_error_handler(403, _error_page)
-    app.register_error_handler(404, _error_page)
-    app.register_error_handler(413, _error_page)
+    app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(DomainError, _domain_error_page)
 
 
@@ -80,22 +81,27 @@ def refuse_nul_characters() -> None:
                            [{"path": name, "message": CONTROL_CHARACTERS} for name in bad])
 
 
-def _error_page(error):
-    from .api import bp as api, http_error
+def _error_page(error: HTTPException):
+    """Every HTTP refusal: the error page, or under /api/v1 the API's JSON error, also where
+    no API route matched or the request was refused before one could run (413, 414, 431)."""
+    from .api import api_error, is_api_request
 
-    if request.path.startswith(f"{api.url_prefix}/"):  # no route matched: no API handler ran
-        return http_error(error)
+    if is_api_request():
+        return api_error(error)
     return render_template("error.html", error=error), error.code
 
 
 def _domain_error_page(error: DomainError):
     """A domain error no view handled itself (e.g. another warehouse's ASN: not found).
 
-    The API blueprint answers these in JSON; pages get the error page, or for htmx a
-    fragment that the swap shows in place.
+    The API answers these in JSON; pages get the error page, or for htmx a fragment that
+    the swap shows in place.
     """
+    from .api import domain_error, is_api_request
     from .htmx import is_htmx
 
     db.session.rollback()
+    if is_api_request():
+        return domain_error(error)
     template = "_error_fragment.html" if is_htmx() else "error.html"
     return render_template(template, error=None, message=error.message), error.status

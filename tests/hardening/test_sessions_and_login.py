@@ -32,6 +32,29 @@ def test_failed_logins_are_throttled_per_address(demo, auth):
     assert auth.login("dock").status_code == 429
 
 
+def test_a_throttled_login_is_refused_whatever_its_body(demo, auth, client):
+    demo.config["LOGIN_LIMIT_PER_ADDRESS"] = "1 per 15 minutes"
+    demo.config["MAX_CONTENT_LENGTH"] = 1024
+    assert auth.login("nobody", "wrong-password").status_code == 401
+    throttled = client.post("/auth/login", data="5", content_type="application/json",
+                            headers={"X-CSRFToken": auth.csrf_token("/auth/login")})
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    too_large = client.post("/auth/login", data={"username": "x" * 2048})
+    assert too_large.status_code in (413, 429)
+
+
+@pytest.mark.parametrize("body", ['"dock"', "5", "[1, 2]", "[" * 5000 + "]" * 5000,
+                                  '{"username": ["dock"], "password": {}}'])
+def test_a_login_or_password_form_posted_as_json_is_an_empty_form(demo, auth, client, body):
+    for path in ("/auth/login", "/auth/password"):
+        response = client.post(path, data=body, content_type="application/json",
+                               headers={"X-CSRFToken": auth.csrf_token(path)})
+        assert response.status_code == 422 if path == "/auth/password" else 200
+        assert "<form" in response.get_data(as_text=True)
+        auth.login("dock")
+
+
 def test_every_view_with_a_limit_is_one_the_limiter_checks(app):
     """The limiter skips requests outside THROTTLED_ENDPOINTS: a limit put on another view
     would never be checked, so this names them all."""

@@ -48,16 +48,21 @@ def json_body() -> dict:
     return data
 
 
-@bp.errorhandler(DomainError)
+def is_api_request() -> bool:
+    """Is the request under /api/v1, whether or not a route of the API matched it."""
+    return request.path == bp.url_prefix or request.path.startswith(f"{bp.url_prefix}/")
+
+
 def domain_error(error: DomainError):
+    """A domain error in the API's JSON error (the app's handler calls it for /api/v1)."""
     response, status = error_response(error.status, error.code, error.message, error.details)
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response, status
 
 
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
+def api_error(error: HTTPException):
+    """An HTTP refusal in the API's JSON error (the app's handler calls it for /api/v1)."""
     return error_response(error.code, error.name.lower().replace(" ", "_"), error.description)
 
 

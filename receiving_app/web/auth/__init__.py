@@ -3,7 +3,6 @@ from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, session, url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -11,17 +10,18 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ...accounts import authenticate, change_password, end_all_sessions
 from ...errors import DomainError
 from ...security import failed_login, limiter, login_account_key
+from ..forms import PageForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField("Keep me logged in for this shift")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PageForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
     new = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=1024)])
     confirm = PasswordField("New password again", validators=[
@@ -84,9 +84,12 @@ def password():
 
 @bp.app_errorhandler(429)
 def too_many_attempts(error):
-    """Throttled logins get the login page with a plain message, not a stack of 401s."""
+    """Throttled logins get the login page with a plain message, not a stack of 401s.
+
+    The form is shown empty: the throttled request's body is not read at all (it may be
+    too large, or not a form)."""
     flash("Too many failed attempts. Wait a few minutes and try again.", "error")
-    return render_template("auth/login.html", form=LoginForm()), 429
+    return render_template("auth/login.html", form=LoginForm(formdata=None)), 429
 
 
 @bp.get("/session")

@@ -5,7 +5,6 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FileField, FormField, HiddenField, IntegerField
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -18,13 +17,14 @@ from ...receiving import list_asns, submit_asns
 from ...receiving.intake import validate_asns
 from ...receiving.packing_list import PackingList, PackingListError, decode_upload, template_csv
 from ..decorators import requires
+from ..forms import PageForm
 from ..htmx import render
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 EMPTY_LINES = 8
 
 
-class LineForm(FlaskForm):
+class LineForm(PageForm):
     class Meta:
         csrf = False  # part of the outer form, which carries the token
 
@@ -33,7 +33,7 @@ class LineForm(FlaskForm):
     qty = IntegerField(_l("Qty"), validators=[Optional(), NumberRange(min=1)])
 
 
-class AsnForm(FlaskForm):
+class AsnForm(PageForm):
     number = StringField(_l("ASN number"), validators=[DataRequired(), Length(max=64)])
     warehouse = SelectField(_l("Warehouse"), validators=[DataRequired()])
     expected_arrival = DateField(_l("Expected arrival"), validators=[Optional()])
@@ -42,12 +42,12 @@ class AsnForm(FlaskForm):
     lines = FieldList(FormField(LineForm), min_entries=EMPTY_LINES)
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     warehouse = SelectField(_l("Warehouse"), validators=[DataRequired()])
     packing_list = FileField(_l("Packing list (CSV)"))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PageForm):
     warehouse = HiddenField()
     csv_text = HiddenField()
 

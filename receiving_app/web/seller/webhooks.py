@@ -3,7 +3,6 @@ read each endpoint's delivery log."""
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import URLField
 from wtforms.validators import DataRequired, Length
 
@@ -13,11 +12,12 @@ from ...webhooks import (
     loopback_allowed, register_endpoint,
 )
 from ..decorators import requires
+from ..forms import PageForm
 from ..htmx import render
 from . import bp
 
 
-class EndpointForm(FlaskForm):
+class EndpointForm(PageForm):
     url = URLField(_l("Your HTTPS URL"), validators=[DataRequired(), Length(max=500)])
 
 
