@@ -44,7 +44,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import database, models  # noqa: F401  (models register their tables)
 
-    database.configure_engine_events(app)
+    with app.app_context():
+        database.configure_engine(db.engine, app.config)
 
     from .inventory.stock_events import init_stock_events
 

@@ -1,34 +1,104 @@
-"""Engine settings per database: SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE;
-PostgreSQL replaces the pooled connections its server has dropped."""
+"""How transactions begin on each database.
+
+SQLite has one write lock for the whole database. A write transaction takes it at its
+BEGIN (`BEGIN IMMEDIATE`, after queueing for its turn), so it never fails half way with
+"database is locked"; a read transaction begins deferred and never holds up a writer.
+Which of the two a transaction is, the caller plans: a request that changes something
+writes once (its use case) and reads after; a page only reads (web/transactions.py);
+commands and tests, which plan nothing, write. What a request reads before its use case
+writes, and then works on for a while (a token, then a big body to parse; the SKUs of a
+list of counts, the references of an ASN's lines), it reads in a `read_transaction()`.
+
+PostgreSQL: a pooled connection that its server dropped is replaced as it leaves the pool.
+"""
 import fcntl
 import os
 import select
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
-from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db
 
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# set in the WSGI environ (per request, unlike g, which tests share between requests)
-_REQUEST_COMMITTED = "dockside.request_committed"
+READ, WRITE = "read", "write"
+# What the next transaction begun in this context (a request's thread) is: READ, WRITE (and
+# after its commit READ), or None when nothing was planned: every transaction writes.
+_next_transaction: ContextVar[str | None] = ContextVar("next_transaction", default=None)
 _TURN = "dockside_writer_turn"
 # How often a waiting writer looks whether its turn has come.
 TURN_POLL_S = 0.0003
 
 
-def configure_engine_events(app: Flask) -> None:
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "postgresql":
-        _replace_dropped_connections(engine)
-    if engine.dialect.name != "sqlite":
+def plan_reads() -> None:
+    """Every transaction from now on in this context is a read (a page)."""
+    _next_transaction.set(READ)
+
+
+def plan_one_write() -> None:
+    """The next transaction is the use case's write; once it commits, the rest read.
+
+    A request's use case commits once; what the view reads after that to render its answer
+    needs no write lock, and holding it through the rendering made every other dock
+    worker's scan wait for this one's HTML.
+    """
+    _next_transaction.set(WRITE)
+
+
+def forget_plan() -> None:
+    """Back to planning nothing (every transaction writes), as a request ends."""
+    _next_transaction.set(None)
+
+
+@contextmanager
+def read_transaction() -> Iterator[None]:
+    """Run the block in a read transaction of its own, ended as the block ends, so that the
+    write transaction begins after it, and the work between holds no lock.
+
+    For what a request reads before its use case writes: the API's token before its body
+    is parsed, the SKUs of an inspection's counts, the references of an ASN's lines. A
+    transaction the caller began is ended first; it, and the block, must read only.
+    Objects read in the block are expired as it ends, so the write transaction reads them
+    again under its lock. Where nothing was planned (commands, tests) the block simply
+    runs in the caller's transaction.
+    """
+    planned = _next_transaction.get()
+    if planned is None:
+        yield
         return
-    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    session = db.session()
+    _check_read_only(session)
+    session.rollback()
+    _next_transaction.set(READ)
+    try:
+        yield
+        _check_read_only(session)
+    finally:
+        session.rollback()  # a read keeps nothing (and runs no commit hooks)
+        _next_transaction.set(planned)
+
+
+def _check_read_only(session) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read transaction may not change anything")
+
+
+def configure_engine(engine: Engine, config) -> None:
+    """The settings `engine`'s database needs; `config` is the app's."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, config)
+    elif engine.dialect.name == "postgresql":
+        _replace_dropped_connections(engine)
+
+
+def _configure_sqlite(engine: Engine, config) -> None:
+    """WAL, a busy timeout, foreign keys, and writers queueing for the write lock."""
+    busy_timeout = int(config["SQLITE_BUSY_TIMEOUT_MS"])
     synchronous = {"OFF": "OFF", "NORMAL": "NORMAL", "FULL": "FULL"}[
-        app.config["SQLITE_SYNCHRONOUS"]]
+        config["SQLITE_SYNCHRONOUS"]]
     database = engine.url.database
     turns_file = f"{database}.writers" if database and database != ":memory:" else None
 
@@ -54,12 +124,10 @@ def configure_engine_events(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        # A write transaction takes the write lock up front: a deferred transaction that
-        # reads and then writes can fail at once with "database is locked" when another
-        # writer got in between, without waiting for the busy timeout. Page views (GET)
-        # only read, so they keep the cheaper deferred BEGIN and never block writers.
-        if has_request_context() and (request.method in READ_ONLY_METHODS
-                                      or request.environ.get(_REQUEST_COMMITTED)):
+        # A write takes the write lock up front: a deferred transaction that reads and then
+        # writes can fail at once with "database is locked" when another writer got in
+        # between, without waiting for the busy timeout.
+        if _next_transaction.get() == READ:
             connection.exec_driver_sql("BEGIN")
             return
         _wait_for_turn(connection.connection.info.get(_TURN), busy_timeout / 1000)
@@ -71,11 +139,8 @@ def configure_engine_events(app: Flask) -> None:
 
     @event.listens_for(engine, "commit")
     def on_commit(connection):
-        # A request's use case commits once; what the view reads after that to render its
-        # answer needs no write lock, and holding it through the rendering made every
-        # other dock worker's scan wait for this one's HTML.
-        if has_request_context():
-            request.environ[_REQUEST_COMMITTED] = True
+        if _next_transaction.get() == WRITE:
+            _next_transaction.set(READ)
         _end_turn(connection)
 
     @event.listens_for(engine, "rollback")
@@ -87,32 +152,13 @@ def configure_engine_events(app: Flask) -> None:
         _unlock(connection_record.info.get(_TURN))
 
 
-def _replace_dropped_connections(engine) -> None:
-    """A pooled connection whose server hung up (a failover, a restart, a terminated
-    backend) is replaced when it is taken from the pool, before a statement is sent on it:
-    else the first request on each would answer 500 though the database is back.
-
-    An idle connection hears nothing from its server (the app never LISTENs) unless the
-    server is going away: it sends its FATAL message and closes. So a socket with something
-    to read is a dead connection, found with one poll and no round trip; SQLAlchemy's
-    pre-ping would spend a round trip on every checkout. At worst (a server-side setting
-    reported after a reload) a live connection is replaced needlessly.
-    """
-
-    @event.listens_for(engine, "checkout")
-    def on_checkout(dbapi_connection, connection_record, connection_proxy):
-        if dbapi_connection.closed or \
-                select.select([dbapi_connection.pgconn.socket], [], [], 0)[0]:
-            raise DisconnectionError("the server closed this pooled connection")
-
-
 def _wait_for_turn(turn: int | None, timeout_s: float) -> None:
     """Queue for SQLite's write lock on a file lock, polled every TURN_POLL_S.
 
     SQLite's own busy handler sleeps between its retries, up to 100 ms at a time, so
-    under load the write lock often sits free while every waiter sleeps: with a hundred
-    dock workers scanning, scans took seconds (docs/benchmarks.md). After `timeout_s`
-    the writer goes on to BEGIN IMMEDIATE and SQLite's busy timeout decides.
+    under load the write lock often sits free while every waiter sleeps
+    (docs/benchmarks.md). After `timeout_s` the writer goes on to BEGIN IMMEDIATE and
+    SQLite's busy timeout decides.
     """
     if turn is None:
         return
@@ -136,6 +182,25 @@ def _end_turn(connection) -> None:
 def _unlock(turn: int | None) -> None:
     if turn is not None:
         fcntl.flock(turn, fcntl.LOCK_UN)
+
+
+def _replace_dropped_connections(engine: Engine) -> None:
+    """A pooled connection whose server hung up (a failover, a restart, a terminated
+    backend) is replaced when it is taken from the pool, before a statement is sent on it:
+    else the first request on each would answer 500 though the database is back.
+
+    An idle connection hears nothing from its server (the app never LISTENs) unless the
+    server is going away: it sends its FATAL message and closes. So a socket with something
+    to read is a dead connection, found with one poll and no round trip; SQLAlchemy's
+    pre-ping would spend a round trip on every checkout. At worst (a server-side setting
+    reported after a reload) a live connection is replaced needlessly.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection, connection_record, connection_proxy):
+        if dbapi_connection.closed or \
+                select.select([dbapi_connection.pgconn.socket], [], [], 0)[0]:
+            raise DisconnectionError("the server closed this pooled connection")
 
 
 def run(statement, params: dict | list[dict] | None = None):

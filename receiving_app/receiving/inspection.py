@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pydantic import Field, ValidationInfo, field_validator
 
 from ..barcodes import parse_scan
+from ..database import read_transaction
 from ..errors import InvalidInput, NotFound, WrongStep
 from ..extensions import db
 from ..inventory.lookup import find_sku, find_skus
@@ -96,12 +97,17 @@ def inspect_carton(
     (short, over, wrong SKU, damaged, undeclared mixed) becomes an exception and adds every
     unopened carton holding that SKU to the sample.
     """
-    lines = None if counts is None else checked(Counts, {"counts": counts}, COUNTS_REFUSED)
+    resolved = None
+    if counts is not None:
+        lines = checked(Counts, {"counts": counts}, COUNTS_REFUSED)
+        # Their SKUs are found before the write transaction begins: no lock meanwhile.
+        with read_transaction():
+            resolved = _resolve_counts(asn, lines.counts)
     asn = lock_asn(asn)
     check_step(asn, "inspect")
     carton = _carton_to_open(asn, carton_label)
-    if lines is not None:
-        _apply_counts(asn, carton, _resolve_counts(asn, lines.counts))
+    if resolved is not None:
+        _apply_counts(asn, carton, resolved)
     now = utcnow()
     for content in carton.contents:
         content.counted_qty = content.counted_qty or 0

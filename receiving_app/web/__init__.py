@@ -11,6 +11,7 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..payloads import CONTROL_CHARACTERS
 from .request_limits import refuse_oversized_request
+from .transactions import init_transactions
 
 # Every id in a URL is a row id, an INTEGER column (PostgreSQL's stops at 2^31 - 1).
 MAX_ID = 2**31 - 1
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(admin_bp)
 
+    init_transactions(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in."
     login_manager.user_loader(load_user)

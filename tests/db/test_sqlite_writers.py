@@ -5,6 +5,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from receiving_app import database
 from receiving_app.extensions import db
 
 pytestmark = pytest.mark.both_databases
@@ -40,7 +41,8 @@ def test_a_second_writer_waits_for_the_first_to_commit_then_goes_on(sqlite_engin
 
 
 def test_a_post_requests_reads_after_its_commit_leave_the_write_lock_free(app, sqlite_engine):
-    with app.test_request_context(method="POST"):
+    database.plan_one_write()  # what a POST request plans (web/transactions.py)
+    try:
         with sqlite_engine.connect() as request_connection:
             request_connection.begin()
             request_connection.execute(sa.text("UPDATE warehouses SET name = name"))
@@ -60,5 +62,7 @@ def test_a_post_requests_reads_after_its_commit_leave_the_write_lock_free(app, s
             thread.start()
             thread.join(timeout=10)
             request_connection.rollback()
+    finally:
+        database.forget_plan()
 
     assert took and took[0] < 1

@@ -1,9 +1,12 @@
 """The JSON API for sellers' ERPs: /api/v1, Bearer tokens, the same domain functions as the pages."""
+from contextlib import suppress
+
 from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ...accounts import user_for_token
 from ...access import can
+from ...database import read_transaction
 from ...errors import DomainError, Forbidden, InvalidInput
 from ...extensions import csrf
 
@@ -19,14 +22,25 @@ def error_response(status: int, code: str, message: str, details=None):
 
 @bp.before_request
 def authenticate_token():
+    """The token's user, checked in a read transaction; then the body (received whole
+    already: whole_body.py) parsed before the view's write transaction begins: a 20 MB
+    photo's form or 50,000 lines of JSON take their time, and on SQLite every scan would
+    wait for them (web/transactions.py)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    with read_transaction():
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
     if user is None:
         response, status = error_response(401, "unauthorized", "A valid Bearer token is required.")
         response.headers["WWW-Authenticate"] = 'Bearer realm="dockside"'
         return response, status
     g.api_user = user
+    if request.is_json:
+        # parsed here, kept for json_body(), which answers a body that does not parse
+        with suppress(RecursionError):
+            request.get_json(silent=True)
+    else:
+        request.get_data(parse_form_data=True)  # multipart into request.files
 
 
 def require_action(action: str) -> None:
