@@ -179,6 +179,21 @@ def dock_asn(number: str, cartons: int, *, first_serial: int) -> list[str]:
     return [f"]C100{carton['label']}" for carton in payload["cartons"]]
 
 
+def photo_upload_targets(number: str, phones: int) -> list[dict]:
+    """For each of `phones` phones sending photos: an API token of the dock user and a
+    draft exception (a damaged carton of ASN `number`) to send them to."""
+    from receiving_app.accounts import create_api_token
+    from receiving_app.receiving import raise_exception
+
+    asn = db.session.scalar(sa.select(Asn).where(Asn.number == number))
+    dock = user("dock")
+    labels = db.session.scalars(sa.select(Carton.label).where(Carton.asn_id == asn.id)
+                                .order_by(Carton.id.desc()).limit(phones)).all()
+    return [{"token": create_api_token(dock),
+             "exception_id": raise_exception(asn, "damaged", user=dock, carton_label=label).id}
+            for label in labels]
+
+
 def history_rows() -> int:
     """Generated ledger rows so far (the scan-event table holds as many)."""
     asns = db.session.scalar(sa.select(sa.func.count(Asn.id))

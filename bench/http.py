@@ -12,6 +12,9 @@ import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+# A slow upload goes out in pieces this size, evenly over its time.
+TRICKLE_PIECE = 16 * 1024
+
 
 @dataclass
 class Response:
@@ -43,21 +46,34 @@ class Client:
         self.timeout_s = timeout_s
 
     async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                      data: dict[str, str] | None = None) -> Response:
-        body = urlencode(data).encode() if data is not None else b""
+                      data: dict[str, str] | None = None, body: bytes | None = None,
+                      content_type: str | None = None, spread_over_s: float = 0) -> Response:
+        """Send form `data`, or a raw `body` of `content_type`; `spread_over_s` sends the
+        body in small pieces over that many seconds, as a phone on bad Wi-Fi does."""
+        if data is not None:
+            body, content_type = urlencode(data).encode(), "application/x-www-form-urlencoded"
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
                  "Connection: close", "Accept-Encoding: identity"]
-        if data is not None:
-            lines += ["Content-Type: application/x-www-form-urlencoded",
-                      f"Content-Length: {len(body)}"]
+        if body is not None:
+            lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-        return await asyncio.wait_for(self._exchange(request), self.timeout_s)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return await asyncio.wait_for(self._exchange(head, body or b"", spread_over_s),
+                                      self.timeout_s + spread_over_s)
 
-    async def _exchange(self, request: bytes) -> Response:
+    async def _exchange(self, head: bytes, body: bytes, spread_over_s: float) -> Response:
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
-            writer.write(request)
+            if spread_over_s > 0:
+                writer.write(head)
+                pieces = range(0, len(body), TRICKLE_PIECE)
+                pause = spread_over_s / max(len(pieces), 1)
+                for start in pieces:
+                    writer.write(body[start:start + TRICKLE_PIECE])
+                    await writer.drain()
+                    await asyncio.sleep(pause)
+            else:
+                writer.write(head + body)
             raw = await reader.read(-1)
         finally:
             writer.close()

@@ -13,6 +13,11 @@ Load shapes:
   per worker), and waits for each answer before the next scan, as a person does;
 - flat: every worker sends its next request as soon as the last one is answered.
 
+A scan phase may have photo uploads beside it ("uploads": the API's photo path, a token
+and an exception per uploading phone, the photo's file, and the seconds each upload's
+body is spread over): each phone sends its photo again and again, slowly, while the
+scans go on.
+
 The plan (JSON on stdin)::
 
     {"base_url": "http://127.0.0.1:8123", "password": "...", "server_pid": 1234,
@@ -161,17 +166,49 @@ async def run_worker(phone: Phone, phase: dict, codes: list[str], tally: Tally,
             await phone.floor(tally)
 
 
+async def run_uploader(client: Client, uploads: dict, target: dict, photo: bytes,
+                       tally: Tally, start: float, end: float) -> None:
+    """One phone sending photos of an exception over the API, one after another, each
+    spread over `trickle_s` seconds, for as long as the phase's scans go on."""
+    await asyncio.sleep(target["delay_s"])
+    boundary = "bench-photo"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; "
+            f"filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").encode() + \
+        photo + f"\r\n--{boundary}--\r\n".encode()
+    path = uploads["path"].format(exception_id=target["exception_id"])
+    while time.perf_counter() + uploads["trickle_s"] <= end:
+        began = time.perf_counter()
+        response = await client.request(
+            "POST", path, headers={"Authorization": f"Bearer {target['token']}"}, body=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            spread_over_s=uploads["trickle_s"])
+        tally.latencies.append(time.perf_counter() - began)
+        if response.status_code == 201:
+            tally.ok += 1
+        else:
+            tally.error(f"{response.status_code}: {_first_words(response.text)}")
+
+
 async def run_phase(phones: list[Phone], phase: dict, server_pid: int | None) -> dict:
-    """Run one phase with its first `workers` phones; the figures it measured."""
+    """Run one phase with its first `workers` phones (and its photo uploads beside them,
+    when it has any); the figures it measured."""
     workers = phones[:phase["workers"]]
     codes = phase.get("codes", [])
     shares = [codes[i::len(workers)] for i in range(len(workers))]
-    tally = Tally()
+    tally, upload_tally = Tally(), Tally()
     rng = random.Random(phase["name"])
+    uploads = phase.get("uploads")
     cpu_before, server_before = time.process_time(), server_cpu_s(server_pid)
     start = time.perf_counter()
-    await asyncio.gather(*(run_worker(phone, phase, share, tally, start, rng)
-                           for phone, share in zip(workers, shares)))
+    tasks = [run_worker(phone, phase, share, tally, start, rng)
+             for phone, share in zip(workers, shares)]
+    if uploads:
+        photo = Path(uploads["photo_file"]).read_bytes()
+        end = start + phase["duration_s"]
+        tasks += [run_uploader(Client(phones[0].client.base_url, timeout_s=REQUEST_TIMEOUT_S),
+                               uploads, target, photo, upload_tally, start, end)
+                  for target in uploads["targets"]]
+    await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
     requests = len(tally.latencies)
     server_cpu = server_cpu_s(server_pid) - server_before
@@ -185,6 +222,10 @@ async def run_phase(phones: list[Phone], phase: dict, server_pid: int | None) ->
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_request": round(server_cpu * 1000 / requests, 2) if requests else None,
         "response_bytes": tally.last_body_bytes,
+        **({"uploads": {"uploaders": len(uploads["targets"]), "trickle_s": uploads["trickle_s"],
+                        "photo_bytes": len(photo), "requests": len(upload_tally.latencies),
+                        "ok": upload_tally.ok, "errors": upload_tally.errors,
+                        **latency_summary(upload_tally.latencies)}} if uploads else {}),
     }
 
 

@@ -44,7 +44,9 @@ GROWTH_WORKERS = (1, 32)
 ASN_CARTONS = 5000
 PACKAGES = ("Flask", "Werkzeug", "SQLAlchemy", "Flask-SQLAlchemy", "gunicorn", "psycopg",
             "httpx", "pillow", "zxing-cpp", "biip", "Jinja2")
-SECTIONS = ("photo", "scan", "imports", "growth")
+SECTIONS = ("photo", "scan", "uploads", "imports", "growth")
+# Phones sending photos beside one scanning (issue #24: three, over bad Wi-Fi).
+UPLOADERS = 3
 # Scans sent to a freshly started gunicorn before anything is measured: each worker
 # process compiles its templates and SQL on its first scans, which is start-up, not the
 # steady state a dock sees. Unmeasured, it once put 200 ms on the paced p99.
@@ -64,12 +66,16 @@ class Durations:
     growth: float
     import_sizes: tuple[int, ...]
     growth_levels: tuple[int, ...]
+    uploads: float  # scans beside photo uploads
+    upload_spread: float  # each upload's body sent over this many seconds
 
 
 FULL = Durations(paced_scan=20, paced_floor=10, flat_scan=8, flat_floor=4, growth=6,
-                 import_sizes=(1_000, 10_000, 50_000), growth_levels=(0, 100_000, 1_000_000))
+                 import_sizes=(1_000, 10_000, 50_000), growth_levels=(0, 100_000, 1_000_000),
+                 uploads=30, upload_spread=15)
 QUICK = Durations(paced_scan=3, paced_floor=2, flat_scan=2, flat_floor=1, growth=2,
-                  import_sizes=(1_000,), growth_levels=(0, 10_000))
+                  import_sizes=(1_000,), growth_levels=(0, 10_000), uploads=4,
+                  upload_spread=1.5)
 
 
 def app_paths(app: Flask) -> dict[str, str]:
@@ -82,6 +88,8 @@ def app_paths(app: Flask) -> dict[str, str]:
             "login": url_for("auth.login"), "dock": url_for("dock.index"),
             "healthz": url_for("main.healthz"), "asn": asn_url("dock.asn"),
             "receive": asn_url("dock.receive"), "api_asns": url_for("api.create_asn"),
+            "api_photos": url_for("api.add_photo", exception_id=0).replace(
+                "/0/", "/{exception_id}/"),
             "csv_confirm": url_for("seller.upload_confirm"),
             "seller_new": url_for("seller.new_asn"), "seller_index": url_for("seller.index"),
         }
@@ -118,14 +126,15 @@ def versions(targets: list[data.Target]) -> dict:
     return found
 
 
-def make_asns(target: data.Target, names: list[str], first_serial: int) -> dict[str, list[str]]:
-    """Submitted and checked-in ASNs of ASN_CARTONS cartons each; their scan codes."""
+def make_asns(target: data.Target, names: list[str], first_serial: int,
+              cartons: int = ASN_CARTONS) -> dict[str, list[str]]:
+    """Submitted and checked-in ASNs of `cartons` cartons each; their scan codes."""
     app = data.make_app(target)
     asns = {}
     with app.app_context():
         for offset, name in enumerate(names):
-            serial = first_serial + offset * ASN_CARTONS
-            asns[name] = data.dock_asn(name, ASN_CARTONS, first_serial=serial)
+            serial = first_serial + offset * cartons
+            asns[name] = data.dock_asn(name, cartons, first_serial=serial)
         db.session.remove()
         db.engine.dispose()
     return asns
@@ -204,6 +213,36 @@ def bench_scans(target: data.Target, durations: Durations, *, with_pages: bool) 
     return results
 
 
+def bench_uploads(target: data.Target, durations: Durations, photo_file: Path) -> dict:
+    """One worker scanning flat out, alone and then while UPLOADERS phones send a 12 MP
+    photo each over the API, again and again, each body spread over `upload_spread`
+    seconds (a phone on bad Wi-Fi) and then cleaned and stored by the server."""
+    names = data.prepare_database(target, WARM_UP_WORKERS)
+    asns = make_asns(target, ["BENCH-UP-WARM", "BENCH-UP-ALONE", "BENCH-UP"],
+                     first_serial=3_000_000, cartons=2 * ASN_CARTONS)
+    app = data.make_app(target)
+    with app.app_context():
+        targets = data.photo_upload_targets("BENCH-UP-WARM", UPLOADERS)
+        db.session.remove()
+        db.engine.dispose()
+    paths = app_paths(app)
+    for offset, upload_target in enumerate(targets):  # their slow sends overlap, staggered
+        upload_target["delay_s"] = offset * durations.upload_spread / UPLOADERS
+    beside = scan_phase("scan_beside_uploads", "flat", 1, durations.uploads, "BENCH-UP",
+                        asns["BENCH-UP"])
+    beside["uploads"] = {"path": paths["api_photos"], "targets": targets,
+                         "photo_file": str(photo_file), "trickle_s": durations.upload_spread}
+    phases = [warm_up_phase("BENCH-UP-WARM", asns["BENCH-UP-WARM"]),
+              scan_phase("scan_alone", "flat", 1, durations.flat_scan, "BENCH-UP-ALONE",
+                         asns["BENCH-UP-ALONE"]),
+              beside]
+    with Server(data.server_environment(target)) as server:
+        results = {p["name"]: p for p in run_load(server, names, phases, paths)}
+    accepted = sum(p["ok"] for name, p in results.items() if name.startswith("scan_"))
+    results["books"] = check_books(target, accepted)
+    return results
+
+
 def bench_imports(target: data.Target, durations: Durations, *,
                   fresh_database: bool = False) -> list[dict]:
     """Each door at each size, in its own process (for its own peak memory).
@@ -278,6 +317,16 @@ def photo() -> dict:
     return run()
 
 
+def sample_photo_file(folder: Path) -> Path:
+    """The photo benchmark's 12 MP phone photo with a carton label, as a file."""
+    from .photo import sample_photo
+
+    path = folder / "sample-photo.jpg"
+    if not path.exists():
+        path.write_bytes(sample_photo())
+    return path
+
+
 def targets_from_environment(folder: Path) -> list[data.Target]:
     found = [data.sqlite_target(folder)]
     if os.environ.get("BENCH_DATABASE_URL"):
@@ -301,6 +350,9 @@ def run(durations: Durations, sections: tuple[str, ...], folder: Path) -> dict:
         if "scan" in sections:
             _say(f"{target.name}: scans under load")
             section["scan"] = bench_scans(target, durations, with_pages=number == 0)
+        if "uploads" in sections:
+            _say(f"{target.name}: scans beside photo uploads")
+            section["uploads"] = bench_uploads(target, durations, sample_photo_file(folder))
         if "imports" in sections:
             _say(f"{target.name}: ASN imports")
             section["imports"] = bench_imports(target, durations,

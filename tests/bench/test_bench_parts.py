@@ -112,3 +112,22 @@ def test_the_table_says_which_targets_are_met_and_which_are_not():
     assert paced.endswith("| no |") and "40.0 ms" in paced
     assert flat.endswith("| yes |") and "0.6x floor" in flat
     assert photo.endswith("| no |")
+
+
+def test_the_table_says_whether_scans_kept_up_beside_photo_uploads():
+    beside = {"p50_ms": 9.0, "p99_ms": 300.0, "rate_per_s": 80.0, "errors": {"500: locked": 2},
+              "uploads": {"uploaders": 3, "trickle_s": 15, "photo_bytes": 1_500_000,
+                          "requests": 6, "ok": 6, "errors": {}}}
+    alone = {"p50_ms": 5.0, "p99_ms": 12.0, "rate_per_s": 150.0}
+    results = {
+        "date": "2026-11-22T00:00:00+00:00", "gunicorn_workers": 4,
+        "machine": {"cpu": "test", "cores": 2, "memory_gb": 1, "kernel": "x",
+                    "load_average_at_start": (0.0, 0.0, 0.0)},
+        "versions": {"python": "3"},
+        "databases": {"sqlite": {"uploads": {"scan_alone": alone,
+                                             "scan_beside_uploads": beside}}},
+    }
+    row = next(line for line in markdown(results).splitlines() if "uploading" in line)
+    assert "3 phones uploading a 1.5 MB photo each" in row and "over 15 s" in row
+    assert "300.0 ms, 2 errors (500: locked)" in row and "photos 6 of 6 stored" in row
+    assert row.endswith("| no |")

@@ -10,12 +10,15 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from bench.data import BENCH_PASSWORD, add_dock_workers, dock_asn
+from bench.data import BENCH_PASSWORD, add_dock_workers, dock_asn, photo_upload_targets
 from bench.loadgen import run_plan
 from bench.pages import page_weight
 from bench.runner import app_paths
 from receiving_app.extensions import db
-from receiving_app.models import Asn, Bucket, CartonStatus, ScanEvent
+from receiving_app.models import (
+    Asn, Bucket, CartonStatus, ExceptionState, Photo, ReceivingException, ScanEvent,
+)
+from tests.support.builders import jpeg_bytes
 from tests.support.ledger import asn_bucket_total, assert_ledger_balanced
 
 
@@ -69,6 +72,31 @@ def test_a_paced_worker_scans_about_once_a_second_and_stops_on_time(app, served)
     assert result["errors"] == {} and result["ok"] == result["requests"]
     assert 1 <= result["requests"] <= 20  # 3 workers x 2 s x ~1/s, with Poisson spread
     assert result["duration_s"] < 10
+
+
+def test_phones_uploading_photos_slowly_beside_a_scanner_each_get_their_photo_stored(
+        app, served, tmp_path):
+    base_url, workers, codes = served
+    targets = photo_upload_targets("LOAD-1", 2)
+    for offset, target in enumerate(targets):
+        target["delay_s"] = offset * 0.2
+    db.session.remove()
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(jpeg_bytes(size=(640, 480)))
+    phases = [{"name": "scan_beside_uploads", "kind": "scan", "shape": "flat", "workers": 1,
+               "duration_s": 2, "asn": "LOAD-1", "codes": codes,
+               "uploads": {"path": app_paths(app)["api_photos"], "targets": targets,
+                           "photo_file": str(photo), "trickle_s": 0.5}}]
+
+    result = asyncio.run(run_plan(plan(base_url, workers, phases, app)))["phases"][0]
+
+    uploads = result["uploads"]
+    assert uploads["uploaders"] == 2 and uploads["requests"] >= 2
+    assert uploads["ok"] == uploads["requests"] and uploads["errors"] == {}
+    assert result["ok"] == result["requests"] > 0 and result["errors"] == {}
+    assert db.session.scalar(sa.select(sa.func.count(Photo.id))) == 2  # one a phone: sent again
+    assert {e.state for e in db.session.scalars(sa.select(ReceivingException))} == {
+        ExceptionState.OPEN}
 
 
 def test_page_weight_counts_the_dock_page_its_assets_and_one_scan(app, served):
