@@ -1,11 +1,10 @@
 """Many rows into one table at once, in the session's transaction: an ERP's 50,000-line ASN.
 
 SQLAlchemy's executemany processes and checks every row in Python, and psycopg's sends
-each row as its own statement (about 45 µs a row on PostgreSQL, 12 on SQLite). Here the
-same values go through the columns' own bind processors (enums to their stored text,
-aware timestamps to naive UTC), then PostgreSQL takes them in one COPY and SQLite in the
-driver's executemany (docs/benchmarks.md). The rows may be a generator: nothing is held
-but the row being sent.
+each row as its own statement (docs/benchmarks.md has what that cost). Here the same
+values go through the columns' own bind processors (enums to their stored text, aware
+timestamps to naive UTC), then PostgreSQL takes them in one COPY and SQLite in the
+driver's executemany. The rows may be a generator: nothing is held but the row being sent.
 """
 from collections.abc import Iterable, Sequence
 

@@ -203,14 +203,14 @@ def _replace_dropped_connections(engine: Engine) -> None:
             raise DisconnectionError("the server closed this pooled connection")
 
 
-def run(statement, params: dict | list[dict] | None = None):
-    """Run a prebuilt Core statement in the session's transaction, past the ORM.
+def execute_core(statement, params: dict | list[dict] | None = None):
+    """Execute a Core statement (best built once) on the session's connection, in its
+    transaction, past the ORM: the session's own execute wraps every statement and every
+    result for the ORM, which costs more than the statement itself on the scan's path
+    (docs/benchmarks.md).
 
-    The session's own execute wraps every statement and result for the ORM: about 45 µs
-    a statement here against 20 µs on its connection (docs/benchmarks.md), and a carton
-    scan runs ten. What the caller changed through the ORM is flushed first, as the
-    session's execute would (a no-op when nothing changed). A list of parameter sets is
-    one executemany.
+    What the caller changed through the ORM is flushed first, as the session's execute
+    would (a no-op when nothing changed). A list of parameter sets is one executemany.
     """
     db.session.flush()
     return db.session.connection().execute(statement, params or {})

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..bulk_insert import insert_rows
-from ..database import run
+from ..database import execute_core
 from ..extensions import db
 from ..models import Balance, Bucket, Movement, utcnow
 from .stock_events import note_stock_changes
@@ -47,8 +47,7 @@ def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
 
     `bulk` for thousands at once, such as an ERP's 50,000-line ASN: the movements go in by
     one bulk insert (COPY on PostgreSQL) streamed from `postings`, which may be a
-    generator, instead of an executemany that cost more than the rest of the import
-    (docs/benchmarks.md). Without it, one executemany that the bench's plans can see.
+    generator (bulk_insert.py). Without it, one executemany that the bench's plans can see.
     """
     now = utcnow()
     deltas: dict[tuple, int] = defaultdict(int)
@@ -67,7 +66,7 @@ def post_movements(postings: Iterable[Posting], *, bulk: bool = False) -> None:
     elif values := [dict(zip(_MOVEMENT_COLUMNS, row)) for row in rows()]:
         # The table, not the mapped class: the ORM's bulk insert splits the rows into one
         # statement per set of non-null columns (a movement with and one without a location).
-        run(_INSERT_MOVEMENTS, values)
+        execute_core(_INSERT_MOVEMENTS, values)
     add_to_balances(deltas, now)
     note_stock_changes(deltas)
 
@@ -119,16 +118,13 @@ def add_to_balances(deltas: dict[tuple, int], now) -> None:
         for k in keys
     ]
     if rows:
-        run(_balance_upsert(db.session.get_bind().dialect.name), rows)
+        execute_core(_balance_upsert(db.session.get_bind().dialect.name), rows)
 
 
 @cache
 def _balance_upsert(dialect: str):
-    """The upsert, built once per dialect and run as an executemany, in the rows' order.
-
-    Built anew for every posting (a multi-row VALUES of varying length), its compilation
-    and the `excluded` alias were a sixth of a carton scan (docs/benchmarks.md).
-    """
+    """The upsert, built once per dialect (building it cost more than running it:
+    docs/benchmarks.md) and run as an executemany, in the rows' order."""
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = insert(Balance.__table__)
     return stmt.on_conflict_do_update(

@@ -5,7 +5,7 @@ from ..errors import Conflict, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
-from .counting import lock_asn
+from .fast_path import lock_asn
 from .raising import UNRESOLVED
 from .seller_events import emit_asn_event
 from .states import advance, check_step

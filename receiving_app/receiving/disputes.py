@@ -16,7 +16,7 @@ from ..models import (
     Asn, AsnStatus, ExceptionKind, ExceptionState, ReceivingException, Sku, User, utcnow,
 )
 from ..payloads import MAX_NOTE, Payload, checked, text
-from .counting import lock_asn
+from .fast_path import lock_asn
 from .raising import UNRESOLVED, new_exception
 from .seller_events import emit_exception_event
 from .summary import asn_lines

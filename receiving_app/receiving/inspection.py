@@ -16,7 +16,8 @@ from ..models import (
     ResolutionKind, User, utcnow,
 )
 from ..payloads import Payload, Scanned, checked, checked_value, refusal, says, whole_number
-from .counting import finish_stages, lock_asn
+from .counting import finish_stages
+from .fast_path import lock_asn
 from .lookup import find_carton, read_scan
 from .raising import COUNT_KINDS, new_exception, unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..barcodes import gs1_check_digit, parse_scan
 from ..bulk_insert import insert_rows
-from ..database import read_transaction, run
+from ..database import execute_core, read_transaction
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
@@ -289,14 +289,14 @@ def _write(draft: Draft, user: User) -> Asn:
     )
     db.session.add(asn)
     db.session.flush()
-    # Bulk inserts into the tables: an ERP may send 50,000 lines, and ORM objects would
-    # cost ten times more, an executemany twice as much again (docs/benchmarks.md).
+    # Bulk inserts into the tables: an ERP may send 50,000 lines, and ORM objects or an
+    # executemany cost many times more (docs/benchmarks.md).
     asn_id, seller_id, warehouse_id, user_id = asn.id, seller.id, warehouse.id, user.id
     cartons = Carton.__table__
     insert_rows(cartons, ("asn_id", "label", "sscc"),
                 ((asn_id, c["label"], _sscc_of(c["label"])) for c in draft.cartons))
     # The ids the database gave, read back in one query (no RETURNING from a bulk insert).
-    carton_ids = dict(run(
+    carton_ids = dict(execute_core(
         sa.select(cartons.c.label, cartons.c.id).where(cartons.c.asn_id == asn_id)
     ).all())
     insert_rows(CartonContent.__table__, ("carton_id", "sku_id", "declared_qty"), (
@@ -316,8 +316,7 @@ def _upsert_skus(seller: Seller, declared: list[dict]) -> dict[str, int]:
     """Create the SKUs the payload declares and add new barcodes; return code -> id for all."""
     query = sa.select(Sku).where(Sku.seller_id == seller.id)
     if declared:
-        # their barcodes in batched queries: one query per SKU was a seventh of a
-        # 1,000-line import on PostgreSQL
+        # their barcodes in batched queries, not one query per SKU (docs/benchmarks.md)
         query = query.options(selectinload(Sku.barcodes))
     existing = {sku.code: sku for sku in db.session.scalars(query)}
     for item in declared:
@@ -352,7 +351,7 @@ def _barcode_kind(code: str) -> BarcodeKind:
 
 def _sscc_of(label: str) -> str | None:
     # The usual label is the 18 printed digits: check them directly, as parse_scan would,
-    # without a full GS1 parse (a quarter of a millisecond a carton in a 50,000-line ASN).
+    # without a full GS1 parse, which was most of checking a big ASN (docs/benchmarks.md).
     if len(label) == 18 and label.isascii() and label.isdigit():
         return label if gs1_check_digit(label[:17]) == label[17] else None
     scan = parse_scan(label)

@@ -9,8 +9,9 @@ from ..inventory.ledger import post_movements
 from ..models import (
     Asn, Balance, Bucket, Carton, CartonStatus, Location, LocationKind, User, utcnow,
 )
-from .counting import finish_stages, lock_asn
 from ..inventory.lookup import find_location
+from .counting import finish_stages
+from .fast_path import lock_asn
 from .lookup import find_carton, read_scan
 from .raising import unresolved_for_carton
 from .scans import ScanResult, record_scan, replayed

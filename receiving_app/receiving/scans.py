@@ -9,15 +9,14 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from ..barcodes import Scan
-from ..database import run
 from ..errors import Conflict, DomainError, IdempotencyKeyInFlight, IdempotencyKeyReused
 from ..extensions import db
 from ..models import Asn, Carton, Location, ScanEvent, User
+from .fast_path import first_answer, insert_scan_event, try_transaction_lock
 
 MAX_KEY_LENGTH = 64
 
@@ -71,7 +70,7 @@ def replayed(key: str | None, user: User, fingerprint: str | None = None) -> Sca
     if len(key) > MAX_KEY_LENGTH:
         raise Conflict("Idempotency key too long.")
     _hold_key(key)
-    event = run(_FIRST_ANSWER, {"key": key}).first()
+    event = first_answer(key)
     if event is None:
         return None
     if event.user_id != user.id:
@@ -87,7 +86,7 @@ def replayed(key: str | None, user: User, fingerprint: str | None = None) -> Sca
 def _hold_key(key: str) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    if not run(_TRY_KEY_LOCK, {"lock_id": _lock_id(key)}).scalar_one():
+    if not try_transaction_lock(_lock_id(key)):
         raise IdempotencyKeyInFlight("This scan is still being answered; it is sent again in "
                                      "a moment.")
 
@@ -96,14 +95,6 @@ def _lock_id(key: str) -> int:
     """The key as a transaction-scoped advisory lock's 64-bit id."""
     digest = hashlib.sha256(b"dockside.idempotency-key\0" + key.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-_TRY_KEY_LOCK = sa.select(sa.func.pg_try_advisory_xact_lock(sa.bindparam("lock_id",
-                                                                       type_=sa.BigInteger)))
-_FIRST_ANSWER = sa.select(ScanEvent.user_id, ScanEvent.response,
-                          ScanEvent.request_fingerprint).where(
-    ScanEvent.idempotency_key == sa.bindparam("key"))
-_WRITE_EVENT = sa.insert(ScanEvent.__table__)
 
 
 def record_scan(
@@ -118,16 +109,14 @@ def record_scan(
     answered another request): exactly one effect per key.
     """
     try:
-        run(_WRITE_EVENT, {
-            "idempotency_key": key or None,
-            "request_fingerprint": fingerprint if key else None,
-            "asn_id": asn.id if asn else None,
-            "carton_id": carton.id if carton else None,
-            "location_id": location.id if location else None,
-            "user_id": user.id, "step": step, "raw_code": scan.raw[:512],
-            "parsed": scan.to_dict(), "outcome": result.outcome,
-            "response": result.to_dict(), "client_time": client_time,
-        })
+        insert_scan_event(
+            idempotency_key=key or None, request_fingerprint=fingerprint if key else None,
+            asn_id=asn.id if asn else None, carton_id=carton.id if carton else None,
+            location_id=location.id if location else None,
+            user_id=user.id, step=step, raw_code=scan.raw[:512],
+            parsed=scan.to_dict(), outcome=result.outcome,
+            response=result.to_dict(), client_time=client_time,
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

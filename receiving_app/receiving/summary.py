@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..database import run
+from ..database import execute_core
 from ..models import Asn, Carton, CartonContent, CartonStatus, Location, Sku
 
 RECEIVED_STATUSES = (CartonStatus.RECEIVED, CartonStatus.PUT_AWAY)
@@ -49,12 +49,11 @@ class CartonRow:
 def asn_cartons(asn: Asn) -> list[CartonRow]:
     """The ASN's cartons with their contents and SKU codes, in carton and content order.
 
-    Read as plain rows in two queries, not as ORM objects: answering with a 50,000-line
-    ASN through the mapped objects cost more than writing it (docs/benchmarks.md), and
-    past the ORM's result wrapping (database.run: a fifth of the answer).
+    Read as plain rows in two queries past the ORM (database.execute_core), not as mapped
+    objects: an ERP's 50,000-line ASN is answered with all of them (docs/benchmarks.md).
     """
     cartons: dict[int, CartonRow] = {}
-    for carton_id, label, sscc, status, in_sample, opened_at, location in run(
+    for carton_id, label, sscc, status, in_sample, opened_at, location in execute_core(
         sa.select(Carton.id, Carton.label, Carton.sscc, Carton.status, Carton.in_sample,
                   Carton.opened_at, Location.barcode)
         .outerjoin(Location, Carton.location_id == Location.id)
@@ -64,7 +63,7 @@ def asn_cartons(asn: Asn) -> list[CartonRow]:
                                        location)
     if not cartons:
         return []
-    for carton_id, *content in run(
+    for carton_id, *content in execute_core(
         sa.select(CartonContent.carton_id, Sku.code, Sku.description,
                   CartonContent.declared_qty, CartonContent.counted_qty,
                   CartonContent.damaged_qty)
@@ -72,7 +71,7 @@ def asn_cartons(asn: Asn) -> list[CartonRow]:
         .join(Sku, CartonContent.sku_id == Sku.id)
         # The ASN's own range of carton ids, which the contents' (carton_id, sku_id) index
         # answers: by the ASN alone, PostgreSQL hash-joined a scan of every carton content
-        # ever written (34 ms with 260,000 of them, growing with history).
+        # ever written, a cost that grew with history (docs/benchmarks.md).
         .where(Carton.asn_id == asn.id,
                CartonContent.carton_id.between(min(cartons), max(cartons)))
         .order_by(CartonContent.id)
