@@ -27,7 +27,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # What is throttled (the limits are on the views); every other request skips the
-# limiter's bookkeeping, 70 µs a request with nothing to limit (docs/benchmarks.md).
+# limiter's bookkeeping, which cost every scan for nothing (docs/benchmarks.md).
 THROTTLED_ENDPOINTS = frozenset({"auth.login"})
 
 
