@@ -178,10 +178,15 @@ async def run_uploader(client: Client, uploads: dict, target: dict, photo: bytes
     path = uploads["path"].format(exception_id=target["exception_id"])
     while time.perf_counter() + uploads["trickle_s"] <= end:
         began = time.perf_counter()
-        response = await client.request(
-            "POST", path, headers={"Authorization": f"Bearer {target['token']}"}, body=body,
-            content_type=f"multipart/form-data; boundary={boundary}",
-            spread_over_s=uploads["trickle_s"])
+        try:
+            response = await client.request(
+                "POST", path, headers={"Authorization": f"Bearer {target['token']}"},
+                body=body, content_type=f"multipart/form-data; boundary={boundary}",
+                spread_over_s=uploads["trickle_s"])
+        except (ConnectionError, asyncio.TimeoutError) as error:  # the server gave up on it
+            tally.latencies.append(time.perf_counter() - began)
+            tally.error(type(error).__name__)
+            continue
         tally.latencies.append(time.perf_counter() - began)
         if response.status_code == 201:
             tally.ok += 1

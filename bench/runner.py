@@ -72,7 +72,7 @@ class Durations:
 
 FULL = Durations(paced_scan=20, paced_floor=10, flat_scan=8, flat_floor=4, growth=6,
                  import_sizes=(1_000, 10_000, 50_000), growth_levels=(0, 100_000, 1_000_000),
-                 uploads=30, upload_spread=15)
+                 uploads=45, upload_spread=15)
 QUICK = Durations(paced_scan=3, paced_floor=2, flat_scan=2, flat_floor=1, growth=2,
                   import_sizes=(1_000,), growth_levels=(0, 10_000), uploads=4,
                   upload_spread=1.5)
