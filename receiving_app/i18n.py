@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from .extensions import babel
 from .models import (
-    AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CartonStatus, CycleCountState,
-    ExceptionKind, ExceptionState, ResolutionKind,
+    AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CarrierMode, CartonStatus,
+    CycleCountState, DocumentKind, ExceptionKind, ExceptionState, ResolutionKind, StepName,
 )
 
 DEFAULT_LOCALE = "en"
@@ -59,6 +59,19 @@ _LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
     AdjustmentState: {
         "proposed": _l("proposed"), "awaiting_approval": _l("awaiting approval"),
         "posted": _l("posted"), "rejected": _l("rejected"),
+    },
+    StepName: {
+        "submitted": _l("submitted"), "checked_in": _l("truck checked in"),
+        "counted": _l("cartons counted"), "inspected": _l("sample inspected"),
+        "put_away": _l("put away"), "closed": _l("closed"), "cancelled": _l("cancelled"),
+    },
+    DocumentKind: {
+        "pod": _l("delivery receipt"), "bol": _l("bill of lading"), "seal": _l("seal"),
+        "trailer": _l("trailer"), "other": _l("other document"),
+    },
+    CarrierMode: {
+        "ltl": _l("less than truckload"), "ftl": _l("full truckload"), "parcel": _l("parcel"),
+        "ocean": _l("ocean"), "air": _l("air"),
     },
 }
 # The ledger's movement reasons are plain strings in the movement rows (an adjustment's are

@@ -4,6 +4,7 @@ from .asn import Asn, AsnStatus, Carton, CartonContent, CartonStatus, ScanEvent
 from .base import utcnow
 from .catalog import BarcodeKind, Sku, SkuBarcode
 from .cycle_counts import CycleCount, CycleCountLine, CycleCountPlace, CycleCountState
+from .deliveries import AsnStep, CarrierMode, Delivery, DocumentKind, StepName
 from .exceptions import (
     ExceptionKind,
     ExceptionState,
@@ -19,10 +20,10 @@ from .webhooks import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Adjustment", "AdjustmentReason", "AdjustmentState", "ApiToken", "Asn", "AsnStatus",
-    "Balance", "BarcodeKind", "Bucket", "Carton", "CartonContent", "CartonStatus",
-    "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState", "ExceptionKind",
-    "ExceptionState", "Location", "LocationKind", "Movement", "Photo", "ReceivingException",
-    "Resolution", "ResolutionKind", "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent",
-    "Seller", "Sku", "SkuBarcode", "User", "Warehouse", "WebhookDelivery", "WebhookEndpoint",
-    "utcnow",
+    "AsnStep", "Balance", "BarcodeKind", "Bucket", "CarrierMode", "Carton", "CartonContent",
+    "CartonStatus", "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState",
+    "Delivery", "DocumentKind", "ExceptionKind", "ExceptionState", "Location", "LocationKind",
+    "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind", "OutboxEvent",
+    "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "StepName", "User",
+    "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
 ]

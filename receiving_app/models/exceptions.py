@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UtcDateTime, enum_column, utcnow
+from .deliveries import DocumentKind
 
 
 class ExceptionKind(enum.StrEnum):
@@ -101,6 +102,10 @@ class Photo(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     asn_id: Mapped[int] = mapped_column(sa.ForeignKey("asns.id"), index=True)
     exception_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exceptions.id"), index=True)
+    # a delivery document (delivery receipt, bill of lading, seal ...) rather than an
+    # exception's photo: the delivery it belongs to and what it shows
+    delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deliveries.id"), index=True)
+    document_kind: Mapped[DocumentKind | None] = mapped_column(enum_column(DocumentKind))
     width: Mapped[int]
     height: Mapped[int]
     bytes: Mapped[int]

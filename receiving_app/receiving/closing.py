@@ -4,8 +4,9 @@ import sqlalchemy as sa
 from ..errors import Conflict, WrongStep
 from ..extensions import db
 from ..inventory.ledger import post_movements
-from ..models import Asn, AsnStatus, Bucket, ReceivingException, User, utcnow
+from ..models import Asn, AsnStatus, Bucket, ReceivingException, StepName, User, utcnow
 from .fast_path import lock_asn
+from .history import record_step
 from .raising import UNRESOLVED
 from .seller_events import emit_asn_event
 from .states import advance, check_step
@@ -29,6 +30,7 @@ def close_receipt(asn: Asn, *, user: User) -> Asn:
     _write_off_in_transit(asn, user, "missing_at_close")
     advance(asn, "close")
     asn.closed_at = utcnow()
+    record_step(asn, StepName.CLOSED, user, at=asn.closed_at)
     emit_asn_event(asn, "asn.closed")
     db.session.commit()
     return asn
@@ -42,6 +44,7 @@ def cancel_asn(asn: Asn, *, user: User) -> Asn:
                         f"{asn.status.value.replace('_', ' ')}.")
     _write_off_in_transit(asn, user, "asn_cancelled")
     asn.status = AsnStatus.CANCELLED
+    record_step(asn, StepName.CANCELLED, user)
     db.session.commit()
     return asn
 

@@ -8,14 +8,15 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..inventory.ledger import post_movements
 from ..models import (
-    Asn, AsnStatus, Bucket, CartonStatus, ExceptionKind, LocationKind, ReceivingException,
-    User, utcnow,
+    Asn, AsnStatus, Bucket, CartonStatus, Delivery, DocumentKind, ExceptionKind, LocationKind,
+    ReceivingException, StepName, User, utcnow,
 )
-from ..payloads import checked_value, whole_number
+from .deliveries import document_row, new_delivery, read_paperwork
 from .fast_path import (
     carton_row, declared_contents, lock_asn, lock_asn_status, mark_carton_received,
     received_carton_count,
 )
+from .history import record_step
 from .lookup import read_scan
 from .raising import new_exception
 from .sampling import choose_sample, sample_size
@@ -24,25 +25,45 @@ from .seller_events import emit_asn_event
 from .sla import due_at, receipt_hours
 from .states import advance, check_step
 from .stock import move, warehouse_location_id
-
-MAX_PAPERWORK_CARTONS = 1_000_000
-PAPERWORK_CARTONS = whole_number(0, MAX_PAPERWORK_CARTONS, "a whole number, 0 or more")
+from .uploads import Upload, store_photo
 
 
-def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User) -> Asn:
-    """Check the delivery in: record the carrier's carton count and start the SLA clock."""
-    paperwork_cartons = checked_value(
-        PAPERWORK_CARTONS, paperwork_cartons, "paperwork_cartons",
-        "Enter the number of cartons on the delivery paperwork.")
+def arrive_asn(asn: Asn, paperwork_cartons: int, *, user: User, receipt: Upload | None = None,
+               **fields) -> Asn:
+    """Check the delivery in: record the carrier's carton count (and, when given, the seal
+    number, trailer, carrier and mode: `DELIVERY_FIELDS`) as delivery 1, and start the SLA
+    clock. `receipt` is a photo of the signed delivery receipt, kept as its document;
+    a warehouse may require it."""
+    paperwork = read_paperwork(paperwork_cartons, fields, default_carrier=asn.carrier)
+    if receipt is None and asn.warehouse.delivery_receipt_required:
+        raise InvalidInput("Photograph the delivery receipt to check in.",
+                           [{"path": "receipt", "message": "a photo is required"}])
+    stored = store_photo(receipt) if receipt is not None else None
     asn = lock_asn(asn)
     advance(asn, "arrive")
     now = utcnow()
     asn.arrived_at = now
-    asn.paperwork_cartons = paperwork_cartons
+    asn.paperwork_cartons = paperwork.paperwork_cartons
     asn.sla_due_at = due_at(now, receipt_hours(asn), asn.warehouse)
+    delivery = new_delivery(asn, paperwork, user=user, at=now)
+    if stored is not None:
+        db.session.flush()
+        document_row(delivery, DocumentKind.POD, stored, user, receipt.client_taken_at)
     emit_asn_event(asn, "asn.arrived")
     db.session.commit()
     return asn
+
+
+def add_delivery(asn: Asn, paperwork_cartons: int, *, user: User, **fields) -> Delivery:
+    """A later truck for an ASN already checked in: its paperwork is a new delivery, and the
+    cartons it brings are received as late ones. The paperwork's total grows by its count."""
+    paperwork = read_paperwork(paperwork_cartons, fields, default_carrier=asn.carrier)
+    asn = lock_asn(asn)
+    check_step(asn, "add_delivery")
+    delivery = new_delivery(asn, paperwork, user=user, at=utcnow())
+    asn.paperwork_cartons = (asn.paperwork_cartons or 0) + paperwork.paperwork_cartons
+    db.session.commit()
+    return delivery
 
 
 def carton_progress(asn: Asn) -> dict:
@@ -128,7 +149,8 @@ def complete_count(asn: Asn, *, user: User) -> dict:
     sample = choose_sample(received, asn.sample_seed, size)
     for carton in sample:
         carton.in_sample = True
-    finish_stages(asn)
+    record_step(asn, StepName.COUNTED, user, at=now)
+    finish_stages(asn, user)
     db.session.commit()
     return {
         "sample": [c.label for c in sample],
@@ -140,9 +162,9 @@ def complete_count(asn: Asn, *, user: User) -> dict:
     }
 
 
-def finish_stages(asn: Asn) -> None:
+def finish_stages(asn: Asn, user: User) -> None:
     """Move the ASN on when its stage is done: all sample cartons inspected, then all
-    received cartons put away."""
+    received cartons put away. `user` did the scan that finished it, and is recorded."""
     now = utcnow()
     if asn.status is AsnStatus.COUNTED and not any(
         c.in_sample and c.status is not CartonStatus.MISSING and c.inspected_at is None
@@ -150,8 +172,10 @@ def finish_stages(asn: Asn) -> None:
     ):
         advance(asn, "finish_inspection")
         asn.inspected_at = now
+        record_step(asn, StepName.INSPECTED, user, at=now)
     if asn.status is AsnStatus.INSPECTED and not any(
         c.status is CartonStatus.RECEIVED for c in asn.cartons
     ):
         advance(asn, "finish_putaway")
         asn.put_away_at = now
+        record_step(asn, StepName.PUT_AWAY, user, at=now)

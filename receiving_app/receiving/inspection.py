@@ -124,7 +124,7 @@ def inspect_carton(
         for f in findings
     ]
     escalated = _escalate(asn, {f.sku_id for f in findings})
-    finish_stages(asn)
+    finish_stages(asn, user)
     db.session.commit()
     return {
         "carton": carton.label,

@@ -17,10 +17,11 @@ from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..inventory.ledger import Posting, post_movements
 from ..models import (
-    Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, User,
-    Warehouse,
+    Asn, BarcodeKind, Bucket, Carton, CartonContent, Role, Seller, Sku, SkuBarcode, StepName,
+    User, Warehouse,
 )
 from ..payloads import Flag, Payload, checked, day, path_of, refusal, says, text, whole_number
+from .history import record_step
 
 # What a URL segment carries as it is: an ASN number is a path segment of every door.
 NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -289,6 +290,7 @@ def _write(draft: Draft, user: User) -> Asn:
     )
     db.session.add(asn)
     db.session.flush()
+    record_step(asn, StepName.SUBMITTED, user, at=asn.submitted_at)
     # Bulk inserts into the tables: an ERP may send 50,000 lines, and ORM objects or an
     # executemany cost many times more (docs/benchmarks.md).
     asn_id, seller_id, warehouse_id, user_id = asn.id, seller.id, warehouse.id, user.id

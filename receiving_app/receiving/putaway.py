@@ -94,7 +94,7 @@ def put_away(
     carton.status = CartonStatus.PUT_AWAY
     carton.location = location
     carton.put_away_at = utcnow()
-    finish_stages(asn)
+    finish_stages(asn, user)
     result = ScanResult("put_away", f"Put away {carton.label} to {location.barcode}",
                         carton=carton.label, data={"location": location.barcode})
     return record_scan(result, step="putaway", scan=location_scan, user=user, key=key,

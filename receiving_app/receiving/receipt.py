@@ -1,10 +1,10 @@
 """One ASN's receipt as the seller may know it: stages, SLA, lines, cartons, exceptions
-with their evidence, the scan log.
+with their evidence, the scan log, who did each step and what each truck brought.
 
 `receipt_of` gathers it once; the seller's receipt page, the evidence PDF and the lines CSV
 (rendered by the seller's door, web/seller/) all read it, so they never disagree.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,9 +12,12 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import (
-    Asn, AsnStatus, CartonStatus, ExceptionKind, Photo, ReceivingException, ScanEvent, utcnow,
+    Asn, AsnStatus, CartonStatus, Delivery, ExceptionKind, Photo, ReceivingException, ScanEvent,
+    utcnow,
 )
+from .deliveries import deliveries_of
 from .disputes import disputes_by_sku
+from .history import HistoryEntry, asn_history
 from .raising import UNRESOLVED
 from .summary import RECEIVED_STATUSES, Line, asn_lines
 
@@ -48,6 +51,8 @@ class Receipt:
     cartons_scanned: int = 0
     cartons_missing: int = 0
     cartons_unexpected: int = 0
+    history: list[HistoryEntry] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
 
     @property
     def stages(self) -> list[tuple[str, datetime | None]]:
@@ -105,6 +110,7 @@ def receipt_of(asn: Asn, *, now: datetime | None = None) -> Receipt:
         cartons_missing=sum(1 for c in asn.cartons if c.status is CartonStatus.MISSING),
         cartons_unexpected=sum(1 for e in exceptions
                                if e.kind is ExceptionKind.UNEXPECTED_CARTON),
+        history=asn_history(asn), deliveries=deliveries_of(asn),
     )
 
 

@@ -17,6 +17,9 @@ TRANSITIONS: dict[str, tuple[frozenset[AsnStatus], AsnStatus | None]] = {
     "raise_exception": (frozenset({AsnStatus.ARRIVED, AsnStatus.COUNTED, AsnStatus.INSPECTED,
                                    AsnStatus.PUT_AWAY}), None),
     "close": (frozenset({AsnStatus.PUT_AWAY}), AsnStatus.CLOSED),
+    # a second truck: until the receipt closes, its cartons are received as late ones
+    "add_delivery": (frozenset({AsnStatus.ARRIVED, AsnStatus.COUNTED, AsnStatus.INSPECTED,
+                                AsnStatus.PUT_AWAY}), None),
 }
 
 STEP_NAMES = {
@@ -25,6 +28,7 @@ STEP_NAMES = {
     "finish_inspection": "finish inspection",
     "put_away": "put away", "finish_putaway": "finish putaway",
     "raise_exception": "raise an exception", "close": "close the receipt",
+    "add_delivery": "check in another delivery",
 }
 
 

@@ -11,6 +11,7 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..payloads import CONTROL_CHARACTERS
 from .request_limits import refuse_oversized_request
+from .clock import warehouse_clock
 from .transactions import init_transactions
 
 # Every id in a URL is a row id, an INTEGER column (PostgreSQL's stops at 2^31 - 1).
@@ -47,6 +48,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "Please log in."
     login_manager.user_loader(load_user)
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
+    app.jinja_env.globals["warehouse_clock"] = warehouse_clock
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(DomainError, _domain_error_page)
 

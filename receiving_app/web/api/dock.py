@@ -12,7 +12,7 @@ from ...evidence import PhotoRefused, PhotoStorage
 from ...extensions import db
 from ...models import ExceptionKind, ExceptionState, ReceivingException, Role
 from ...receiving import (
-    arrive_asn, attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
+    attach_photo, cancel_asn, close_receipt, complete_count, find_asn,
     inspect_carton, put_away, raise_exception, receive_carton, resolve_exception,
 )
 from ...receiving.resolving import reverse_resolution
@@ -37,14 +37,6 @@ def client_time() -> datetime | None:
 def scan_response(result):
     body = result.to_dict()
     return body, 200, {"Idempotent-Replayed": "true" if result.replayed else "false"}
-
-
-@bp.post("/asns/<number>/arrive")
-def arrive(number: str):
-    """Check a delivery in with the paperwork's carton count; starts the SLA clock."""
-    require_action("dock")
-    asn = arrive_asn(_asn(number), json_body().get("paperwork_cartons"), user=g.api_user)
-    return asn_json(asn, blind=_blind(asn))
 
 
 @bp.post("/asns/<number>/cartons/<path:label>/receive")

@@ -3,7 +3,9 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ...extensions import db
-from ...models import Asn, Photo, ReceivingException
+from ...models import Asn, Delivery, Photo, ReceivingException
+from ...receiving.deliveries import deliveries_of
+from ...receiving.history import asn_history
 from ...receiving.summary import asn_cartons, asn_lines
 
 
@@ -52,6 +54,9 @@ def asn_json(asn: Asn, *, blind: bool = False) -> dict:
             for line in asn_lines(asn, cartons)
         ],
         "exceptions": [exception_json(e) for e in _exceptions_of(asn)],
+        "deliveries": [delivery_json(d) for d in deliveries_of(asn)],
+        "history": [{"step": entry.step.value, "at": iso(entry.at), "by": entry.by,
+                     "delivery": entry.delivery} for entry in asn_history(asn)],
     }
     if blind:
         for carton in body["cartons"]:
@@ -109,3 +114,22 @@ def photo_json(photo: Photo) -> dict:
         "thumbnail_url": url_for("photos.thumbnail", public_id=photo.public_id),
         "barcodes": photo.barcodes,
     }
+
+
+def delivery_json(delivery: Delivery) -> dict:
+    return {
+        "number": delivery.number,
+        "arrived_at": iso(delivery.arrived_at),
+        "checked_in_by": delivery.checked_in_by.username if delivery.checked_in_by else None,
+        "paperwork_cartons": delivery.paperwork_cartons,
+        "seal_number": delivery.seal_number,
+        "trailer": delivery.trailer,
+        "carrier": delivery.carrier,
+        "mode": delivery.mode.value,
+        "documents": [document_json(p) for p in delivery.documents],
+    }
+
+
+def document_json(photo: Photo) -> dict:
+    """A delivery document: a photo, and what it shows."""
+    return photo_json(photo) | {"kind": photo.document_kind.value}

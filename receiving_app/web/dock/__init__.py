@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint, current_app, flash, redirect, render_template, request, url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import payloads
@@ -18,16 +19,20 @@ from ...barcodes import parse_scan
 from ...errors import DomainError
 from ...evidence import PhotoRefused, PhotoStorage
 from ...extensions import db
-from ...models import AsnStatus, CartonStatus, ExceptionState, ReceivingException, Role
+from ...models import (
+    AsnStatus, CarrierMode, CartonStatus, DocumentKind, ExceptionState, ReceivingException, Role,
+)
 from ...receiving import (
     ScanResult, arrive_asn, attach_photo, carton_for_putaway, close_receipt, complete_count,
     count_units, find_asn, inspect_carton, list_asns, put_away, raise_exception,
     receive_carton, suggest_location,
 )
 from ...errors import InvalidInput
-from ...receiving.counting import carton_progress
+from ...receiving.counting import add_delivery, carton_progress
+from ...receiving.deliveries import DELIVERY_FIELDS, attach_document, deliveries_of
 from ...receiving.lookup import find_carton
 from ...receiving.raising import HAND_RAISED
+from ...receiving.uploads import Upload
 from ..decorators import requires
 from ..htmx import is_htmx, render
 from ..idempotency import request_fingerprint
@@ -83,7 +88,9 @@ def _flow_context(asn, **extra) -> dict:
         .order_by(ReceivingException.state, ReceivingException.id)).all()
     return dict(asn=asn, progress=carton_progress(asn), to_open=to_open, on_dock=on_dock,
                 exceptions=exceptions, hand_kinds=sorted(k.value for k in HAND_RAISED),
-                blind=_blind(asn), Status=AsnStatus, State=ExceptionState, **extra)
+                blind=_blind(asn), Status=AsnStatus, State=ExceptionState,
+                deliveries=deliveries_of(asn), document_kinds=list(DocumentKind),
+                carrier_modes=list(CarrierMode), **extra)
 
 
 def _flow(asn, status: int = 200, **extra):
@@ -147,17 +154,74 @@ def asn(number: str):
 @bp.post("/asns/<number>/arrive")
 @requires("dock")
 def arrive(number: str):
-    """Check the delivery in with the carton count on the paperwork."""
+    """Check the truck in with the carton count on its paperwork, its seal and trailer, and
+    (one tap) a photo of the delivery receipt."""
     asn = _asn(number)
+    paperwork = _whole_number(request.form.get("paperwork_cartons", ""))
     try:
-        paperwork = int(request.form.get("paperwork_cartons", ""))
-    except ValueError:
-        paperwork = None
-    try:
-        asn = arrive_asn(asn, paperwork, user=current_user)
+        asn = arrive_asn(asn, paperwork, user=current_user, receipt=_upload("receipt"),
+                         **_delivery_fields())
+    except PhotoRefused as refused:
+        return _after_step(asn, _("Photo refused: %(why)s", why=refused), "error",
+                           refused.status)
     except DomainError as error:
         return _after_step(asn, error.message, "error", error.status)
     return _after_step(asn, f"Checked in: {paperwork} cartons on the paperwork. Start scanning.")
+
+
+@bp.post("/asns/<number>/deliveries")
+@requires("dock")
+def delivery(number: str):
+    """Another truck for this ASN: its paperwork is the next delivery."""
+    asn = _asn(number)
+    paperwork = _whole_number(request.form.get("paperwork_cartons", ""))
+    try:
+        added = add_delivery(asn, paperwork, user=current_user, **_delivery_fields())
+    except DomainError as error:
+        return _after_step(asn, error.message, "error", error.status)
+    return _after_step(asn, _("Delivery %(n)s checked in: scan its cartons.", n=added.number))
+
+
+@bp.post("/asns/<number>/documents")
+@requires("dock")
+def document(number: str):
+    """A photo of a delivery document (receipt, bill of lading, seal, trailer) for the
+    latest truck."""
+    asn = _asn(number)
+    photo = _upload("photo")
+    if photo is None:
+        return _after_step(asn, _("Take or choose a photo first."), "error", 422)
+    try:
+        attach_document(asn, request.form.get("kind", ""), photo, user=current_user)
+    except PhotoRefused as refused:
+        return _after_step(asn, _("Photo refused: %(why)s", why=refused), "error",
+                           refused.status)
+    except DomainError as error:
+        return _after_step(asn, error.message, "error", error.status)
+    return _after_step(asn, _("Document saved."))
+
+
+def _whole_number(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _delivery_fields() -> dict:
+    return {name: request.form[name] for name in DELIVERY_FIELDS if request.form.get(name)}
+
+
+def _upload(field: str) -> Upload | None:
+    """The photo the form sent in `field`, or None when none was taken."""
+    sent = request.files.get(field)
+    if sent is None or not sent.filename and not sent.content_length:
+        return None
+    # A photo taken offline arrives later: the phone's time says when it was taken.
+    _key, taken_at = _scan_key()
+    return Upload(sent.read(), sent.filename or "", PhotoStorage(
+        Path(current_app.config["PHOTO_ROOT"])), current_app.config["MAX_CONTENT_LENGTH"],
+        taken_at)
 
 
 @bp.post("/asns/<number>/receive")

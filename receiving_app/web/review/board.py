@@ -4,6 +4,8 @@ from flask_login import current_user
 
 from ...models import utcnow
 from ...receiving import find_asn, list_asns
+from ...receiving.deliveries import deliveries_of
+from ...receiving.history import asn_history
 from ...receiving.sla import sla_board, sla_clock
 from ...receiving.summary import asn_lines
 from ..decorators import requires
@@ -39,4 +41,5 @@ def asn_detail(number: str):
     asn = find_asn(current_user, number, request.args.get("seller"))
     now = utcnow()
     return render_template("review/asn.html", asn=asn, lines=asn_lines(asn),
-                           exceptions=asn_exceptions(asn), clock=sla_clock(asn, now), now=now)
+                           exceptions=asn_exceptions(asn), clock=sla_clock(asn, now), now=now,
+                           history=asn_history(asn), deliveries=deliveries_of(asn))

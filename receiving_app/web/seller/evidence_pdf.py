@@ -21,7 +21,8 @@ from reportlab.platypus import (
 
 from ...evidence import PhotoStorage
 from ...i18n import label, note_text
-from ...receiving.receipt import ExceptionEvidence, PhotoEvidence, Receipt
+from ...models import Delivery
+from ...receiving.receipt import ExceptionEvidence, PhotoEvidence, Receipt, barcode_texts
 
 
 def evidence_pdf(receipt: Receipt, storage: PhotoStorage) -> bytes:
@@ -75,7 +76,8 @@ class _PdfBuilder:
             topMargin=1.6 * cm, bottomMargin=1.8 * cm, title=title, author="Dockside",
             subject=_("Receiving evidence for a claim"), lang=str(get_locale() or "en"))
         story = [self.para(title, "h1"), self.para(self._meta())]
-        story += self._summary() + self._discrepancies() + self._exceptions()
+        story += self._summary() + self._history() + self._deliveries(self.receipt.deliveries)
+        story += self._discrepancies() + self._exceptions()
         document.build(story, onFirstPage=self._footer, onLaterPages=self._footer)
         return buffer.getvalue()
 
@@ -122,6 +124,37 @@ class _PdfBuilder:
             [_("Scans recorded"), receipt.scan_count],
         ]
         return [self.para(_("Summary"), "h2"), self._table(rows, header=False), Spacer(1, 10)]
+
+    def _history(self) -> list:
+        rows = [[_("Step"), _("When"), _("Who")]]
+        for entry in self.receipt.history:
+            step = label(entry.step)
+            if entry.delivery:
+                step += " · " + _("delivery %(n)s", n=entry.delivery)
+            rows.append([step, _when(entry.at), entry.by or "—"])
+        return [self.para(_("Who did each step"), "h2"),
+                self._table(rows, [6 * cm, 5 * cm, 4 * cm]), Spacer(1, 10)]
+
+    def _deliveries(self, deliveries: list[Delivery]) -> list:
+        """Each truck: who checked it in and when, its paperwork, seal and trailer, and the
+        photos of its documents with their SHA-256."""
+        story = []
+        for d in deliveries:
+            rows = [
+                [_("Checked in"), f"{_when(d.arrived_at)} · "
+                                  f"{d.checked_in_by.username if d.checked_in_by else '—'}"],
+                [_("Cartons on the paperwork"), _number(d.paperwork_cartons)],
+                [_("Carrier"), f"{d.carrier or '—'} · {label(d.mode)}"],
+                [_("Seal number"), d.seal_number or "—"], [_("Trailer"), d.trailer or "—"],
+            ]
+            story.append(KeepTogether([self.para(_("Delivery %(n)s", n=d.number), "h2"),
+                                       self._table(rows, header=False)]))
+            for document in d.documents:
+                story.append(KeepTogether(
+                    [self.para(label(document.document_kind), "head")]
+                    + self._photo(PhotoEvidence(document, barcode_texts(document)))))
+            story.append(Spacer(1, 8))
+        return story
 
     def _discrepancies(self) -> list:
         head = [_("SKU"), _("Description"), _("Expected"), _("Received"), _("Damaged"),
