@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from .models import (
-    Adjustment, Asn, CycleCount, ReceivingException, Role, User, Warehouse, WebhookEndpoint,
+    Adjustment, Asn, Claim, CycleCount, ReceivingException, Role, User, Warehouse, WebhookEndpoint,
 )
 
 # What each role may do. Views and API endpoints name the action they need.
@@ -10,9 +10,9 @@ from .models import (
 # quarantine exits and creates and approves cycle counts.
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.DOCK: frozenset({"dock", "adjust"}),
-    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn", "adjust"}),
-    Role.SELLER: frozenset({"seller", "submit_asn"}),
-    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin", "adjust"}),
+    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn", "adjust", "see_claims"}),
+    Role.SELLER: frozenset({"seller", "submit_asn", "see_claims"}),
+    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin", "adjust", "see_claims"}),
 }
 
 
@@ -38,6 +38,11 @@ def scope_asns(query: sa.Select, user: User) -> sa.Select:
 
 def scope_exceptions(query: sa.Select, user: User) -> sa.Select:
     return scope_asns(query.join(Asn, ReceivingException.asn_id == Asn.id), user)
+
+
+def scope_claims(query: sa.Select, user: User) -> sa.Select:
+    """Carrier claims follow their ASN: a seller sees their own, staff their warehouse's."""
+    return scope_asns(query.join(Asn, Claim.asn_id == Asn.id), user)
 
 
 def scope_webhook_endpoints(query: sa.Select, user: User) -> sa.Select:

@@ -122,15 +122,21 @@ def photos_sweep_command(minutes: int) -> None:
 @click.option("--interval", default=5.0, show_default=True,
               help="Seconds to wait when nothing was due.")
 def deliver_webhooks_command(once: bool, interval: float) -> None:
-    """Send the outbox's due webhook events, signed, retrying failures with backoff."""
+    """Send the outbox's due webhook events, signed, retrying failures with backoff. Each
+    pass first minds the carrier claims' deadlines (claim.deadline_near, expiry)."""
     import time
 
     from flask import current_app
 
+    from .receiving.claims import sweep_claim_deadlines
     from .webhooks import deliver_due, loopback_allowed
 
     allow_loopback = loopback_allowed(current_app.config["APP_ENV"])
     while True:
+        sweep = sweep_claim_deadlines()
+        if sweep.warned or sweep.expired:
+            click.echo(f"Claims: {len(sweep.warned)} deadline warning(s), "
+                       f"{len(sweep.expired)} expired.")
         report = deliver_due(allow_loopback=allow_loopback)
         if report.attempted or once:
             click.echo(f"{len(report.delivered)} delivered, {len(report.retrying)} to retry, "

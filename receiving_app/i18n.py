@@ -14,7 +14,8 @@ from flask_login import current_user
 from .extensions import babel
 from .models import (
     AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CarrierMode, CartonStatus,
-    CycleCountState, DocumentKind, ExceptionKind, ExceptionState, ResolutionKind, StepName,
+    ClaimKind, ClaimStatus, CycleCountState, DocumentKind, ExceptionKind, ExceptionState,
+    ResolutionKind, StepName,
 )
 
 DEFAULT_LOCALE = "en"
@@ -73,6 +74,14 @@ _LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
         "ltl": _l("less than truckload"), "ftl": _l("full truckload"), "parcel": _l("parcel"),
         "ocean": _l("ocean"), "air": _l("air"),
     },
+    ClaimKind: {
+        "visible_damage": _l("visible damage"), "concealed_damage": _l("concealed damage"),
+        "shortage": _l("shortage"), "loss": _l("loss"),
+    },
+    ClaimStatus: {
+        "to_file": _l("to file"), "filed": _l("filed"), "paid": _l("paid"),
+        "denied": _l("denied"), "expired": _l("expired"), "withdrawn": _l("withdrawn"),
+    },
 }
 # The ledger's movement reasons are plain strings in the movement rows (an adjustment's are
 # its AdjustmentReason values), named here as the reconciliation report shows them.
@@ -107,6 +116,13 @@ SCAN_WORDS: dict[str, LazyString] = {
     "put_away": _l("put away"),
 }
 
+# What happened to a carrier claim (ClaimEvent.action).
+CLAIM_ACTIONS: dict[str, LazyString] = {
+    "opened": _l("opened"), "exception_added": _l("exception added"),
+    "exception_removed": _l("exception taken out"), "updated": _l("updated"),
+    "deadline_warned": _l("seller warned of the deadline"), "expired": _l("expired"),
+}
+
 # Notes the receiving flow writes itself (counting.py, inspection.py), stored in English.
 SYSTEM_NOTES = {
     "Carton label not on the ASN.": _l("Carton label not on the ASN."),
@@ -124,6 +140,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["scan_word"] = scan_word
     app.jinja_env.filters["note"] = note_text
     app.jinja_env.filters["reason"] = reason_word
+    app.jinja_env.filters["claim_action"] = claim_action
     app.context_processor(lambda: {"lang": html_lang(), "language_names": LANGUAGE_NAMES})
 
 
@@ -183,3 +200,9 @@ def note_text(note: str) -> str:
     """A note as written by a person, or the translation of one the system wrote."""
     known = SYSTEM_NOTES.get(note)
     return str(known) if known is not None else note
+
+
+def claim_action(value: str) -> str:
+    """What happened to a claim, in words."""
+    word = CLAIM_ACTIONS.get(value)
+    return str(word) if word is not None else value.replace("_", " ")

@@ -3,6 +3,9 @@ from .adjustments import Adjustment, AdjustmentReason, AdjustmentState
 from .asn import Asn, AsnStatus, Carton, CartonContent, CartonStatus, ScanEvent
 from .base import utcnow
 from .catalog import BarcodeKind, Sku, SkuBarcode
+from .claims import (
+    CarrierWindow, Claim, ClaimEvent, ClaimItem, ClaimKind, ClaimStatus, Holiday,
+)
 from .cycle_counts import CycleCount, CycleCountLine, CycleCountPlace, CycleCountState
 from .deliveries import AsnStep, CarrierMode, Delivery, DocumentKind, StepName
 from .exceptions import (
@@ -20,10 +23,12 @@ from .webhooks import OutboxEvent, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Adjustment", "AdjustmentReason", "AdjustmentState", "ApiToken", "Asn", "AsnStatus",
-    "AsnStep", "Balance", "BarcodeKind", "Bucket", "CarrierMode", "Carton", "CartonContent",
-    "CartonStatus", "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState",
-    "Delivery", "DocumentKind", "ExceptionKind", "ExceptionState", "Location", "LocationKind",
-    "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind", "OutboxEvent",
-    "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode", "StepName", "User",
+    "AsnStep", "Balance", "BarcodeKind", "Bucket", "CarrierMode", "CarrierWindow", "Carton",
+    "CartonContent", "CartonStatus", "Claim", "ClaimEvent", "ClaimItem", "ClaimKind",
+    "ClaimStatus", "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState",
+    "Delivery", "DocumentKind", "ExceptionKind", "ExceptionState", "Holiday", "Location",
+    "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
+    "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode",
+    "StepName", "User",
     "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
 ]

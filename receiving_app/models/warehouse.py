@@ -58,6 +58,8 @@ class Warehouse(db.Model):
                                                             server_default=sa.false())
 
     locations: Mapped[list["Location"]] = relationship(back_populates="warehouse")
+    # loaded once per warehouse and request: every business-day count reads them
+    holidays: Mapped[list["Holiday"]] = relationship(order_by="Holiday.day")  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Warehouse {self.code}>"

@@ -13,6 +13,7 @@ from ..models import (
     ResolutionKind, User, utcnow,
 )
 from ..payloads import MAX_NOTE, Payload, checked, checked_value, one_of, text
+from .claims import CLAIM_KINDS, claim_exception, withdraw_from_claim
 from .raising import COUNT_KINDS, carton_content, lock_exception
 from .seller_events import emit_exception_event
 from .states import check_step
@@ -32,22 +33,29 @@ class Decision(Payload):
     note: NOTE
     # The exception's version the supervisor saw; a newer one means someone decided first.
     version: StrictInt | None = None
+    # what a carrier claim is for (claims.default_claim_kind when not said)
+    claim_kind: one_of(lambda: CLAIM_KINDS, "one of " + ", ".join(sorted(CLAIM_KINDS))) | \
+        None = None
 
 
 def resolve_exception(
     exception: ReceivingException, resolution: str, note: str, *, user: User,
-    expected_version: int | None = None,
+    expected_version: int | None = None, claim_kind: str | None = None,
 ) -> Resolution:
     """A supervisor's decision, recorded with who, when and why, and posted to the ledger.
 
-    accept: post what was found; carrier_claim: the same, flagged for a claim against the
-    carrier (damaged units go to quarantine either way); reject: raised in error, nothing
-    posted; recount: the carton goes back to the dock and the exception stays open. An
-    accepted seller dispute posts nothing itself: it proposes the adjustment it implies.
+    accept: post what was found; carrier_claim: the same, and the exception goes into the
+    claim against the carrier of the delivery it came on (`claim_kind` says what is
+    claimed, else claims.default_claim_kind); damaged units go to quarantine either way;
+    reject: raised in error, nothing posted; recount: the carton goes back to the dock and
+    the exception stays open. An accepted seller dispute posts nothing itself: it proposes
+    the adjustment it implies.
     """
     decision = checked(Decision, {"resolution": resolution, "note": note,
-                                  "version": expected_version}, "The resolution has errors.")
+                                  "version": expected_version, "claim_kind": claim_kind},
+                       "The resolution has errors.")
     resolution, note = ResolutionKind(decision.resolution), decision.note
+    claim_kind = decision.claim_kind
     exception = lock_exception(exception)
     if expected_version is not None and exception.version != expected_version:
         raise Conflict("Someone else changed this exception meanwhile; look again.")
@@ -69,6 +77,8 @@ def resolve_exception(
         exception.state = ExceptionState.RESOLVED
         exception.resolved_at = utcnow()
         exception.claim_flag = resolution is ResolutionKind.CARRIER_CLAIM
+        if exception.claim_flag:
+            claim_exception(exception, user, claim_kind)
     record = Resolution(exception_id=exception.id, resolution=resolution, note=note,
                         resolved_by_id=user.id)
     db.session.add(record)
@@ -120,6 +130,8 @@ def reverse_resolution(exception: ReceivingException, note: str, *, user: User) 
     if decision.resolution is ResolutionKind.REJECT and exception.kind is ExceptionKind.DAMAGED \
             and carton and exception.sku_id:
         carton_content(carton, exception.sku_id).damaged_qty += exception.found_qty
+    if decision.resolution is ResolutionKind.CARRIER_CLAIM:
+        withdraw_from_claim(exception, user)
     exception.state = ExceptionState.OPEN
     exception.resolved_at = None
     exception.claim_flag = False

@@ -1,13 +1,17 @@
-"""What a seller's system is told about a receipt: the data of each webhook event.
+"""What a seller's system is told about a receipt and its claims: the data of each webhook
+event.
 
 The use cases call these inside their transaction; `webhooks.emit` puts the data in the
 outbox, and the webhooks package carries it without knowing what it says.
 """
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Asn, OutboxEvent, Photo, ReceivingException, Resolution
+from ..models import Asn, Claim, OutboxEvent, Photo, ReceivingException, Resolution
 from ..webhooks import emit
+from .calendar import business_days_left
 from .summary import RECEIVED_STATUSES, asn_lines
 
 
@@ -19,6 +23,22 @@ def emit_asn_event(asn: Asn, event_type: str) -> OutboxEvent:
 def emit_exception_event(exception: ReceivingException, event_type: str) -> OutboxEvent:
     """exception.raised or exception.resolved, with its photos and resolutions so far."""
     return emit(exception.asn.seller_id, event_type, {"exception": exception_data(exception)})
+
+
+def emit_claim_event(claim: Claim, event_type: str, now: datetime) -> OutboxEvent:
+    """claim.deadline_near: a claim against the carrier is still to file, one business day
+    before its deadline."""
+    return emit(claim.asn.seller_id, event_type, {"claim": claim_data(claim, now)})
+
+
+def claim_data(claim: Claim, now: datetime) -> dict:
+    return {
+        "id": claim.id, "asn": claim.asn.number, "delivery": claim.delivery.number,
+        "carrier": claim.carrier, "mode": claim.mode.value, "kind": claim.kind.value,
+        "status": claim.status.value, "deadline_at": _iso(claim.deadline_at),
+        "business_days_left": business_days_left(now, claim.deadline_at, claim.asn.warehouse),
+        "exceptions": [e.id for e in claim.exceptions],
+    }
 
 
 def asn_data(asn: Asn) -> dict:

@@ -2,7 +2,7 @@
 time zone; the clock of every open ASN for the board; the policy an admin edits."""
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, available_timezones
@@ -15,6 +15,7 @@ from ..errors import Conflict
 from ..extensions import db
 from ..models import Asn, AsnStatus, ExceptionState, ReceivingException, User, Warehouse, utcnow
 from ..payloads import Flag, Payload, checked, one_of, refusal, says, whole_number
+from .calendar import local_hour, working_day_test, working_weekdays
 from .queries import OPEN_STATUSES
 
 # The SLA policy's targets, in hours, as the admin's form and the API name them.
@@ -47,32 +48,23 @@ def due_at(start: datetime, hours: float, warehouse: Warehouse) -> datetime:
 
 
 def business_windows(start: datetime, warehouse: Warehouse) -> Iterator[tuple[datetime, datetime]]:
-    """The warehouse's open periods from `start` on, as (begin, end) UTC pairs, endlessly."""
+    """The warehouse's open periods from `start` on, as (begin, end) UTC pairs, endlessly:
+    its business hours on the days it works (its weekdays, less its holidays)."""
     start = start.astimezone(UTC)
     zone = ZoneInfo(warehouse.timezone)
-    weekdays = working_weekdays(warehouse.business_weekdays)
-    if not weekdays or warehouse.business_day_end_hour <= warehouse.business_day_start_hour:
+    works = working_day_test(warehouse)
+    if not working_weekdays(warehouse.business_weekdays) or \
+            warehouse.business_day_end_hour <= warehouse.business_day_start_hour:
         raise ValueError("the warehouse's business hours are empty")
     day = start.astimezone(zone).date()
     while True:
-        if day.isoweekday() in weekdays:
-            opens = _local_hour(day, warehouse.business_day_start_hour, zone)
-            closes = _local_hour(day, warehouse.business_day_end_hour, zone)
+        if works(day):
+            opens = local_hour(day, warehouse.business_day_start_hour, zone)
+            closes = local_hour(day, warehouse.business_day_end_hour, zone)
             begin, end = max(opens, start), closes
             if begin < end:
                 yield begin, end
         day += timedelta(days=1)
-
-
-def _local_hour(day: date, hour: int, zone: ZoneInfo) -> datetime:
-    """`hour` o'clock on `day` in the zone, in UTC; hour 24 is the next midnight (a day that
-    ends at 24:00 is open until the clock turns)."""
-    return datetime.combine(day + timedelta(days=hour // 24), time(hour % 24), zone).astimezone(UTC)
-
-
-def working_weekdays(value: str) -> frozenset[int]:
-    """The ISO weekdays (Monday = 1) of a policy's "1,2,3,4,5"."""
-    return frozenset(int(d) for d in value.split(",") if d.strip())
 
 
 def working_hours_between(start: datetime, end: datetime, warehouse: Warehouse) -> float:

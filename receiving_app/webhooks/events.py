@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
 
 EVENT_TYPES = ("asn.arrived", "asn.closed", "exception.raised", "exception.resolved",
-               "stock.disposition", "stock.changed")
+               "stock.disposition", "stock.changed", "claim.deadline_near")
 
 
 def emit(seller_id: int, event_type: str, data: dict) -> OutboxEvent:

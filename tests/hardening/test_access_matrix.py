@@ -15,16 +15,16 @@ from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
 from receiving_app.inventory.counts import create_cycle_count
 from receiving_app.models import (
-    Asn, Location, LocationKind, Photo, User, Warehouse, WebhookEndpoint,
+    Asn, ClaimItem, Location, LocationKind, Photo, User, Warehouse, WebhookEndpoint,
 )
-from receiving_app.receiving import raise_exception, submit_asn
+from receiving_app.receiving import raise_exception, resolve_exception, submit_asn
 from tests.support.builders import arrived, counted, photographed, user
 
 pytestmark = pytest.mark.both_databases
 
 ROLE_OF_BLUEPRINT = {"dock": "dock", "review": "review", "seller": "seller", "admin": "admin"}
 OBJECT_PARAMS = {"number", "label", "exception_id", "public_id", "endpoint_id", "code",
-                 "adjustment_id", "count_id"}
+                 "adjustment_id", "count_id", "claim_id"}
 SKIP = {"static"}
 
 
@@ -69,16 +69,25 @@ def foreign_world(app) -> dict:
                              user=user("nyc-super"))
     nyc_count = create_cycle_count(warehouse="NYC1", locations=["NYC1-storage"],
                                    user=user("nyc-super"))
+    nova_claim = carrier_claim(nova_exception, user("supervisor"))
+    nyc_claim = carrier_claim(nyc_exception, user("nyc-super"))
     return {
         "seller": {"number": nova.number, "label": nova.cartons[0].label,
                    "exception_id": nova_exception.id, "public_id": nova_photo.public_id,
                    "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nova_found.id,
-                   "count_id": nyc_count.id},
+                   "count_id": nyc_count.id, "claim_id": nova_claim},
         "warehouse": {"number": nyc_asn.number, "label": "NYC-C1",
                       "exception_id": nyc_exception.id, "public_id": nyc_photo.public_id,
                       "endpoint_id": endpoint.id, "code": "NYC1", "adjustment_id": nyc_found.id,
-                      "count_id": nyc_count.id},
+                      "count_id": nyc_count.id, "claim_id": nyc_claim},
     }
+
+
+def carrier_claim(exception, supervisor) -> int:
+    """The id of the claim a carrier_claim decision on the exception opens."""
+    resolve_exception(exception, "carrier_claim", "Damaged in transit.", user=supervisor)
+    return db.session.scalar(sa.select(ClaimItem.claim_id).where(
+        ClaimItem.exception_id == exception.id))
 
 
 def csrf_token(client) -> str:

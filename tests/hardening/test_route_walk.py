@@ -17,14 +17,15 @@ import re
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.routing import IntegerConverter
 
 from receiving_app.accounts import create_api_token
 from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
 from receiving_app.inventory.counts import create_cycle_count
-from receiving_app.models import WebhookEndpoint
-from receiving_app.receiving import raise_exception
+from receiving_app.models import ClaimItem, WebhookEndpoint
+from receiving_app.receiving import raise_exception, resolve_exception
 from tests.conftest import make_app
 from tests.support.builders import counted, photographed, submit, user
 
@@ -118,8 +119,8 @@ def hostile_payloads(method: str, api: bool):
 
 def world(app) -> dict:
     """Real objects for every kind of URL parameter: an ASN counted with its sample drawn,
-    an exception with a photo, a webhook endpoint, an adjustment waiting for approval and a
-    cycle count, all ACME's in LAX1."""
+    an exception with a photo, a webhook endpoint, an adjustment waiting for approval, a
+    cycle count and a carrier claim, all ACME's in LAX1."""
     asn = submit("WALK-1", {f"W{n:02d}": {"ACME-MUG-01": 10} for n in range(1, 6)})
     counted(asn)
     sampled = next(c for c in asn.cartons if c.in_sample)
@@ -135,9 +136,15 @@ def world(app) -> dict:
                               user=user("dock"))
     count = create_cycle_count(warehouse="LAX1", locations=["LAX1-A-01-01"],
                                user=user("supervisor"))
+    claimed = raise_exception(asn, "damaged", user=user("dock"), carton_label=sampled.label,
+                              note="walk, claimed")
+    photographed(claimed, app)
+    resolve_exception(claimed, "carrier_claim", "walk", user=user("supervisor"))
+    claim_id = db.session.scalar(sa.select(ClaimItem.claim_id))
     return {"number": asn.number, "label": sampled.label, "exception_id": exception.id,
             "public_id": photo.public_id, "endpoint_id": endpoint.id, "code": "LAX1",
-            "filename": "app.css", "adjustment_id": adjustment.id, "count_id": count.id}
+            "filename": "app.css", "adjustment_id": adjustment.id, "count_id": count.id,
+            "claim_id": claim_id}
 
 
 def hostile_paths(rule, real: dict, all_values: bool = True):

@@ -1,6 +1,6 @@
 """A seller never sees another seller's anything. Every seller-facing route in the URL map
-(the seller pages, the API, the photos) is called by ACME with NOVA's ASN, photo, exception
-and webhook: each answers exactly as for something that does not exist."""
+(the seller pages, the API, the photos) is called by ACME with NOVA's ASN, photo, exception,
+carrier claim and webhook: each answers exactly as for something that does not exist."""
 import re
 
 import pytest
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from receiving_app.extensions import db
 from receiving_app.inventory.adjustments import adjust_stock
 from receiving_app.inventory.counts import create_cycle_count
-from receiving_app.models import Asn, Photo
-from receiving_app.receiving import raise_exception
+from receiving_app.models import Asn, ClaimItem, Photo
+from receiving_app.receiving import raise_exception, resolve_exception
 from receiving_app.webhooks import register_endpoint
 from tests.support.builders import counted, photographed, user
 
@@ -18,13 +18,14 @@ SELLER_FACING = ("seller.", "api.", "photos.")
 # An identifier for each URL argument, for an object that does not exist anywhere.
 NOWHERE = {"number": "ASN-NOPE-404", "label": "NOPE-CARTON", "public_id": "f" * 32,
            "exception_id": "987654", "endpoint_id": "987654", "adjustment_id": "987654",
-           "count_id": "987654"}
+           "count_id": "987654", "claim_id": "987654"}
 # Where a seller must meet a 404, by name (the issue's list), so these cannot drop out.
 MUST_BE_NOT_FOUND = {
     "seller.asn_detail", "seller.evidence_pack", "seller.lines", "seller.dispute",
     "seller.webhook_log", "seller.deactivate_webhook", "photos.full", "photos.thumbnail",
     "api.get_asn", "api.evidence_pdf", "api.lines_csv", "api.create_dispute",
     "api.webhook_deliveries", "api.delete_webhook", "api.get_adjustment",
+    "api.claim", "api.claim_pack",
 }
 ANY_BODY = {"sku": "NOVA-LAMP-01", "note": "contested", "locale": "", "url":
             "https://erp.example.com/hook", "paperwork_cartons": 1, "counts": [],
@@ -40,6 +41,9 @@ def objects_of(seller: str, app) -> dict[str, str]:
     exception = raise_exception(asn, "damaged", user=user("dock"),
                                 carton_label=asn.cartons[0].label, note="crushed")
     photo: Photo = photographed(exception, app)
+    resolve_exception(exception, "carrier_claim", "Crushed in transit.", user=user("supervisor"))
+    claim_id = db.session.scalar(sa.select(ClaimItem.claim_id).where(
+        ClaimItem.exception_id == exception.id))
     endpoint = register_endpoint(user(seller.lower()), f"https://erp.{seller.lower()}.example/h",
                                  allow_loopback=False)
     shelf = {"ACME": "LAX1-A-04-01", "NOVA": "LAX1-A-04-02"}[seller]
@@ -49,7 +53,8 @@ def objects_of(seller: str, app) -> dict[str, str]:
     count = create_cycle_count(warehouse="LAX1", locations=[shelf], user=user("supervisor"))
     return {"number": asn.number, "label": asn.cartons[0].label, "public_id": photo.public_id,
             "exception_id": str(exception.id), "endpoint_id": str(endpoint.id),
-            "adjustment_id": str(found.id), "count_id": str(count.id)}
+            "adjustment_id": str(found.id), "count_id": str(count.id),
+            "claim_id": str(claim_id)}
 
 
 def seller_routes(app):
@@ -120,7 +125,7 @@ def test_a_sellers_own_objects_are_there_on_the_same_routes(demo, app, client, a
     seller = SellerAcme(client, auth, api)
     reads = {rule.endpoint: rule for rule, method in seller_routes(app)
              if method == "GET" and rule.endpoint in MUST_BE_NOT_FOUND}
-    assert len(reads) == 11
+    assert len(reads) == 13
     for endpoint, rule in reads.items():
         assert seller.call(rule, "GET", acme).status_code == 200, endpoint
 

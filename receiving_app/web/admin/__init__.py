@@ -1,10 +1,12 @@
-"""The admin's pages: each warehouse's SLA policy (targets, business hours, time zone)."""
+"""The admin's pages: each warehouse's SLA policy (targets, business hours, time zone) and
+its claim policy (carrier windows, holidays, the check-in's delivery receipt)."""
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ...errors import Conflict, InvalidInput
 from ...extensions import db
-from ...models import Warehouse
+from ...models import CarrierMode, ClaimKind, Warehouse
+from ...receiving.claims import claim_windows, update_claim_policy
 from ...receiving.sla import (
     MAX_POLICY_HOURS, POLICY_HOURS, time_zones, update_sla_policy, working_weekdays,
 )
@@ -88,3 +90,33 @@ def _submitted() -> dict:
         version=form.get("version", ""),
     )
     return values
+
+
+@bp.route("/warehouses/<code>/claims", methods=["GET", "POST"])
+@requires("admin")
+def claim_policy(code: str):
+    """Edit a warehouse's carrier windows (business days per mode and kind of claim), its
+    holidays, and whether the check-in needs the delivery receipt's photo."""
+    warehouse = db.session.scalar(sa.select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        return render_template("error.html", error=None, message=f"No warehouse {code}."), 404
+    errors, status = {}, 200
+    windows = {f"{mode.value}.{kind.value}": days
+               for (mode, kind), days in claim_windows(warehouse).items()}
+    holidays = "\n".join(f"{h.day.isoformat()} {h.name}".strip() for h in warehouse.holidays)
+    required = warehouse.delivery_receipt_required
+    if request.method == "POST":
+        windows = {name: request.form.get(f"window.{name}", "") for name in windows}
+        holidays = request.form.get("holidays", "")
+        required = "delivery_receipt_required" in request.form
+        try:
+            update_claim_policy(warehouse, {"windows": windows, "holidays": holidays,
+                                            "delivery_receipt_required": required})
+        except InvalidInput as error:
+            errors, status = {d["path"]: d["message"] for d in error.details}, 422
+        else:
+            flash(f"Claim policy of {warehouse.code} saved.", "success")
+            return redirect(url_for("admin.claim_policy", code=warehouse.code))
+    return render_template("admin/claim_policy.html", warehouse=warehouse, windows=windows,
+                           holidays=holidays, required=required, errors=errors,
+                           modes=list(CarrierMode), kinds=list(ClaimKind)), status

@@ -141,7 +141,8 @@ def resolve(exception_id: int):
     exception = visible_exception(exception_id)
     body = json_body()
     resolve_exception(exception, body.get("resolution", ""), body.get("note", ""),
-                      user=g.api_user, expected_version=body.get("version"))
+                      user=g.api_user, expected_version=body.get("version"),
+                      claim_kind=body.get("claim_kind"))
     return exception_json(exception)
 
 

@@ -6,7 +6,7 @@ reads the same before and after the first tick.
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from ...models import Warehouse
+from ...models import ClaimKind, Warehouse
 
 
 def duration(seconds: float | None) -> str:
@@ -65,6 +65,7 @@ def number(value: float | None) -> str:
 
 
 TEMPLATE_HELPERS = {
+    "claim_kinds": list(ClaimKind),
     "duration": duration, "warehouse_time": warehouse_time, "iso": iso,
     "barcode_text": barcode_text, "hours": hours, "percent": percent, "number": number,
     "resolution_word": resolution_word,

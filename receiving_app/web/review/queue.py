@@ -56,7 +56,8 @@ def resolve(exception_id: int):
     resolution = request.form.get("resolution", "")
     try:
         resolve_exception(exception, resolution, request.form.get("note", ""),
-                          user=current_user, expected_version=_version())
+                          user=current_user, expected_version=_version(),
+                          claim_kind=request.form.get("claim_kind") or None)
     except DomainError as error:
         return _answer(exception, _refusal(error, exception), "error", error.status)
     return _answer(exception, f"Exception {exception.id}: "

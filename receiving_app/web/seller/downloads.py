@@ -7,9 +7,11 @@ from flask import request, send_file
 from flask_babel import force_locale
 
 from ...i18n import SUPPORTED_LOCALES
-from ...models import Asn
+from ...models import Asn, Claim
+from ...receiving.claims import claim_pack_of
 from ...receiving.receipt import Receipt, receipt_of
 from ..photos import photo_storage
+from .claim_pdf import claim_pack_pdf
 from .evidence_pdf import evidence_pdf
 
 CSV_COLUMNS = ("asn_number", "sku", "description", "expected", "received", "damaged",
@@ -23,6 +25,14 @@ def pdf_download(asn: Asn):
         pdf = evidence_pdf(receipt_of(asn), photo_storage())
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{asn.number}-evidence.pdf")
+
+
+def claim_pack_download(claim: Claim):
+    """The claim pack PDF, in ?lang= when given, else in the reader's language."""
+    with _requested_language():
+        pdf = claim_pack_pdf(claim_pack_of(claim), photo_storage())
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"claim-{claim.id}-{claim.asn.number}.pdf")
 
 
 def csv_download(asn: Asn):

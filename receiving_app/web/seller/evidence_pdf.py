@@ -21,7 +21,7 @@ from reportlab.platypus import (
 
 from ...evidence import PhotoStorage
 from ...i18n import label, note_text
-from ...models import Delivery
+from ...models import Asn, Delivery
 from ...receiving.receipt import ExceptionEvidence, PhotoEvidence, Receipt, barcode_texts
 
 
@@ -50,8 +50,9 @@ def _needs_cjk(text: str) -> bool:
 class _PdfBuilder:
     """Lays the receipt out as reportlab flowables."""
 
-    def __init__(self, receipt: Receipt, storage: PhotoStorage):
-        self.receipt, self.storage, self.asn = receipt, storage, receipt.asn
+    def __init__(self, receipt: Receipt | None, storage: PhotoStorage, asn: Asn | None = None):
+        # no receipt for a pack of another shape (claim_pdf.py), which names its ASN
+        self.receipt, self.storage, self.asn = receipt, storage, asn or receipt.asn
         self.chinese = str(get_locale() or "en").startswith("zh")
         _register_cjk_font()
         self.styles = {}

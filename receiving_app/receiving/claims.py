@@ -1,0 +1,430 @@
+"""Carrier claims: a supervisor's carrier_claim decision opens one for the delivery the
+exception came on (or joins the open one), with its deadline from the warehouse's carrier
+windows in business days; supervisors file it and record the carrier's answer; the clock
+warns one business day before the deadline and expires what was never filed.
+
+Most claims fail for a missed deadline or a missing document: the deadline is on the
+board from the moment of the decision, and the claim pack (claim_pack_of) gathers what a
+carrier's claim form asks for.
+"""
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..access import scope_claims
+from ..errors import Conflict, InvalidInput, NotFound, WrongStep
+from ..extensions import db
+from ..models import (
+    Asn, CarrierMode, CarrierWindow, Claim, ClaimEvent, ClaimItem, ClaimKind, ClaimStatus,
+    Delivery, ExceptionKind, Holiday, ReceivingException, ScanEvent, User, Warehouse, utcnow,
+)
+from .calendar import business_days_after, business_days_left
+from .claim_states import OPEN_CLAIM_STATUSES, move_claim
+from .deliveries import delivery_at
+from .receipt import ExceptionEvidence, PhotoEvidence, barcode_texts
+from .seller_events import emit_claim_event
+
+# Business days after delivery to put a claim to the carrier, where the warehouse set none.
+# Notice windows rather than the law's last day: an LTL carrier's tariff wants concealed
+# damage reported within 5 business days of delivery, though the Carmack claim itself may
+# come within 9 months; parcel carriers want damage within about 3 weeks and a lost parcel
+# within 60 days; ocean (Hague-Visby) wants notice of hidden damage within 3 days, of
+# visible damage at delivery; air (Montreal) within 14 days for damage.
+DEFAULT_WINDOWS: dict[CarrierMode, dict[ClaimKind, int]] = {
+    CarrierMode.LTL: {ClaimKind.VISIBLE_DAMAGE: 5, ClaimKind.CONCEALED_DAMAGE: 5,
+                      ClaimKind.SHORTAGE: 5, ClaimKind.LOSS: 190},
+    CarrierMode.FTL: {ClaimKind.VISIBLE_DAMAGE: 5, ClaimKind.CONCEALED_DAMAGE: 5,
+                      ClaimKind.SHORTAGE: 5, ClaimKind.LOSS: 190},
+    CarrierMode.PARCEL: {ClaimKind.VISIBLE_DAMAGE: 15, ClaimKind.CONCEALED_DAMAGE: 15,
+                         ClaimKind.SHORTAGE: 15, ClaimKind.LOSS: 40},
+    CarrierMode.OCEAN: {ClaimKind.VISIBLE_DAMAGE: 1, ClaimKind.CONCEALED_DAMAGE: 3,
+                        ClaimKind.SHORTAGE: 3, ClaimKind.LOSS: 250},
+    CarrierMode.AIR: {ClaimKind.VISIBLE_DAMAGE: 10, ClaimKind.CONCEALED_DAMAGE: 10,
+                      ClaimKind.SHORTAGE: 10, ClaimKind.LOSS: 85},
+}
+MAX_WINDOW_DAYS = 260
+CLAIM_KINDS = frozenset(k.value for k in ClaimKind)
+# What a supervisor may set through PATCH; the rest belong to the clock and to reversals.
+SETTABLE_STATUSES = frozenset({ClaimStatus.TO_FILE, ClaimStatus.FILED, ClaimStatus.PAID,
+                               ClaimStatus.DENIED, ClaimStatus.EXPIRED})
+CLAIM_FIELDS = ("status", "amount", "currency", "reference", "note", "version")
+MAX_AMOUNT = Decimal("9999999999.99")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+# The days left at which the board shows a claim in red and the seller is warned.
+URGENT_DAYS = 2
+WARN_DAYS = 1
+
+
+# --- the windows ---------------------------------------------------------------------------
+
+def claim_windows(warehouse: Warehouse) -> dict[tuple[CarrierMode, ClaimKind], int]:
+    """The warehouse's business days per (mode, kind): its own where set, else the default."""
+    windows = {(mode, kind): days for mode, kinds in DEFAULT_WINDOWS.items()
+               for kind, days in kinds.items()}
+    for row in db.session.scalars(sa.select(CarrierWindow).where(
+            CarrierWindow.warehouse_id == warehouse.id)):
+        windows[row.mode, row.kind] = row.business_days
+    return windows
+
+
+def claim_deadline(delivery: Delivery, kind: ClaimKind, warehouse: Warehouse) -> datetime:
+    """The close of business on the last day to claim `kind` from this delivery's carrier."""
+    days = claim_windows(warehouse)[delivery.mode, kind]
+    return business_days_after(delivery.arrived_at, days, warehouse)
+
+
+def default_claim_kind(exception: ReceivingException) -> ClaimKind:
+    """What the exception claims from the carrier, unless the supervisor says otherwise:
+    damage found inside an opened carton was concealed, damage outside it was visible; a
+    short or a missing carton is a shortage."""
+    if exception.kind is ExceptionKind.DAMAGED:
+        opened = exception.carton is not None and exception.carton.opened_at is not None
+        return ClaimKind.CONCEALED_DAMAGE if opened else ClaimKind.VISIBLE_DAMAGE
+    if exception.kind in (ExceptionKind.SHORT, ExceptionKind.MISSING_CARTON,
+                          ExceptionKind.SELLER_DISPUTE):
+        return ClaimKind.SHORTAGE
+    return ClaimKind.VISIBLE_DAMAGE
+
+
+# --- opened by a decision, left by its reversal ------------------------------------------
+
+def claim_exception(exception: ReceivingException, user: User,
+                    kind: str | None = None) -> Claim:
+    """Put the exception into the open claim of the delivery it came on, or open one
+    (the resolving use case commits). The claim's deadline is the earliest of its
+    exceptions'; `kind` (a ClaimKind value) overrides default_claim_kind."""
+    claim_kind = ClaimKind(kind) if kind else default_claim_kind(exception)
+    asn = exception.asn
+    moment = (exception.carton.received_at if exception.carton is not None
+              and exception.carton.received_at else exception.raised_at)
+    delivery = delivery_at(asn, moment)
+    if delivery is None:
+        raise WrongStep(f"ASN {asn.number} has no delivery to claim from.")
+    # One open claim per delivery, even when two supervisors decide at the same moment.
+    delivery = db.session.get(Delivery, delivery.id, with_for_update=True)
+    deadline = claim_deadline(delivery, claim_kind, asn.warehouse)
+    now = utcnow()
+    claim = db.session.scalar(sa.select(Claim).where(
+        Claim.delivery_id == delivery.id, Claim.status.in_(OPEN_CLAIM_STATUSES))
+        .order_by(Claim.id).limit(1))
+    if claim is None:
+        claim = Claim(asn_id=asn.id, delivery_id=delivery.id, carrier=delivery.carrier,
+                      mode=delivery.mode, kind=claim_kind, status=ClaimStatus.TO_FILE,
+                      deadline_at=deadline, opened_at=now, opened_by_id=user.id)
+        db.session.add(claim)
+        db.session.flush()
+        _log(claim, user, "opened", {"exception": exception.id, "kind": claim_kind.value})
+    else:
+        _log(claim, user, "exception_added",
+             {"exception": exception.id, "kind": claim_kind.value})
+        if deadline < claim.deadline_at:
+            claim.deadline_at, claim.kind = deadline, claim_kind
+        claim.version += 1
+    db.session.add(ClaimItem(claim_id=claim.id, exception_id=exception.id, kind=claim_kind,
+                             deadline_at=deadline, added_at=now))
+    return claim
+
+
+def withdraw_from_claim(exception: ReceivingException, user: User) -> Claim | None:
+    """The carrier_claim decision was reversed: the exception leaves its open claim (the
+    reversing use case commits). A claim left with no exception is withdrawn; one already
+    filed keeps it, for the carrier has it already."""
+    item = db.session.scalar(
+        sa.select(ClaimItem).join(Claim, ClaimItem.claim_id == Claim.id)
+        .where(ClaimItem.exception_id == exception.id, ClaimItem.removed_at.is_(None),
+               Claim.status.in_(OPEN_CLAIM_STATUSES)))
+    if item is None:
+        return None
+    claim = item.claim
+    item.removed_at = utcnow()
+    _log(claim, user, "exception_removed", {"exception": exception.id})
+    remaining = [i for i in claim.items if i.removed_at is None]
+    if remaining:
+        first = min(remaining, key=lambda i: i.deadline_at)
+        claim.deadline_at, claim.kind = first.deadline_at, first.kind
+    else:
+        move_claim(claim, ClaimStatus.WITHDRAWN)
+    claim.version += 1
+    return claim
+
+
+# --- what supervisors change -------------------------------------------------------------
+
+def update_claim(claim: Claim, values: Mapping[str, object], *, user: User) -> Claim:
+    """A supervisor records the claim's progress: {"status", "amount", "currency",
+    "reference", "note"} (each optional, `version` to be told of a change meanwhile).
+    Everything is checked first; nothing is saved when anything is wrong. Each change is
+    kept in the claim's history with who made it, when, and the note."""
+    errors: list[dict] = []
+    unknown = sorted(set(values) - set(CLAIM_FIELDS))
+    errors += [{"path": name, "message": "not a field of a claim"} for name in unknown]
+    wanted: dict[str, object] = {}
+    if "status" in values:
+        status = values["status"]
+        if status not in {s.value for s in SETTABLE_STATUSES}:
+            errors.append({"path": "status", "message": "one of " + ", ".join(
+                sorted(s.value for s in SETTABLE_STATUSES))})
+        else:
+            wanted["status"] = ClaimStatus(status)
+    if "amount" in values:
+        wanted["amount"] = _amount(values["amount"], errors)
+    if "currency" in values:
+        currency = values["currency"]
+        if currency is not None and not (isinstance(currency, str)
+                                         and CURRENCY.match(currency.strip().upper())):
+            errors.append({"path": "currency", "message": "an ISO 4217 code, e.g. USD"})
+        else:
+            wanted["currency"] = currency.strip().upper() if currency else None
+    if "reference" in values:
+        reference = values["reference"]
+        if not isinstance(reference, str) or len(reference.strip()) > 80:
+            errors.append({"path": "reference", "message": "text of at most 80 characters"})
+        else:
+            wanted["reference"] = reference.strip()
+    note = values.get("note") or ""
+    if not isinstance(note, str) or len(note) > 2000:
+        errors.append({"path": "note", "message": "text of at most 2000 characters"})
+        note = ""
+    version = values.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        errors.append({"path": "version", "message": "the claim's version, a whole number"})
+    if errors:
+        raise InvalidInput("The claim has errors.", errors)
+    claim = db.session.get(Claim, claim.id, with_for_update=True, populate_existing=True)
+    if version is not None and claim.version != version:
+        raise Conflict("Someone else changed this claim meanwhile; look again.",
+                       [{"path": "version", "message": f"now {claim.version}"}])
+    changes = {name: [_plain(getattr(claim, name)), _plain(value)]
+               for name, value in wanted.items() if getattr(claim, name) != value}
+    if not changes and not note.strip():
+        raise InvalidInput("Nothing to change.", [{"path": "$", "message":
+                                                   "change a field or add a note"}])
+    if "status" in changes:
+        move_claim(claim, wanted["status"])
+    for name in ("amount", "currency", "reference"):
+        if name in changes:
+            setattr(claim, name, wanted[name])
+    if claim.amount is not None and not claim.currency:
+        raise InvalidInput("An amount needs its currency.",
+                           [{"path": "currency", "message": "required with an amount"}])
+    _log(claim, user, "updated", changes, note.strip())
+    claim.version += 1
+    db.session.commit()
+    return claim
+
+
+def _amount(value: object, errors: list[dict]) -> Decimal | None:
+    """A sum of money from a JSON number or string: 0 or more, at most two decimals."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value).strip()) if isinstance(value, (int, float, str)) \
+            and not isinstance(value, bool) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or \
+            amount.as_tuple().exponent < -2:
+        errors.append({"path": "amount", "message": "an amount of 0 or more, in cents at most "
+                                                    "(e.g. \"1250.00\")"})
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _plain(value: object) -> object:
+    """A value as the history's JSON keeps it."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, ClaimStatus):
+        return value.value
+    return value
+
+
+def _log(claim: Claim, user: User | None, action: str, changes: dict, note: str = "") -> None:
+    db.session.add(ClaimEvent(claim_id=claim.id, at=utcnow(), by_id=user.id if user else None,
+                              action=action, changes=changes, note=note))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+CLAIM_LOADS = (selectinload(Claim.asn).selectinload(Asn.seller),
+               selectinload(Claim.asn).selectinload(Asn.warehouse),
+               selectinload(Claim.delivery), selectinload(Claim.items))
+
+
+def list_claims(user: User, status: str | None = None, *, limit: int = 500) -> list[Claim]:
+    """The claims the user may see: open ones first, nearest deadline first; then the rest,
+    latest deadline first. `status` filters (InvalidInput for an unknown one)."""
+    query = scope_claims(sa.select(Claim), user)
+    if status:
+        if status not in {s.value for s in ClaimStatus}:
+            raise InvalidInput("Unknown claim status.", [{"path": "state", "message": "one of "
+                               + ", ".join(s.value for s in ClaimStatus)}])
+        query = query.where(Claim.status == ClaimStatus(status))
+    is_open = Claim.status.in_(OPEN_CLAIM_STATUSES)
+    return list(db.session.scalars(query.options(*CLAIM_LOADS).order_by(
+        sa.case((is_open, 0), else_=1), sa.case((is_open, Claim.deadline_at)),
+        Claim.deadline_at.desc(), Claim.id).limit(limit)))
+
+
+def find_claim(user: User, claim_id: int) -> Claim:
+    """The claim if the user may see it; another tenant's is "not found", as none is."""
+    claim = db.session.scalar(scope_claims(sa.select(Claim), user).where(Claim.id == claim_id))
+    if claim is None:
+        raise NotFound(f"No claim {claim_id}.")
+    return claim
+
+
+def days_left(claim: Claim, now: datetime | None = None) -> int | None:
+    """Business days to the deadline of a claim still to file (None once it moved on)."""
+    if claim.status not in OPEN_CLAIM_STATUSES:
+        return None
+    return business_days_left(now or utcnow(), claim.deadline_at, claim.asn.warehouse)
+
+
+# --- the clock -----------------------------------------------------------------------------
+
+@dataclass
+class DeadlineSweep:
+    warned: list[int]
+    expired: list[int]
+
+
+def sweep_claim_deadlines(now: datetime | None = None) -> DeadlineSweep:
+    """Warn the seller (claim.deadline_near) of every claim still to file whose deadline is
+    one business day away, once; expire those whose deadline has passed. One transaction;
+    the webhook worker runs it on every pass."""
+    now = now or utcnow()
+    sweep = DeadlineSweep([], [])
+    claims = db.session.scalars(sa.select(Claim).where(Claim.status.in_(OPEN_CLAIM_STATUSES))
+                                .options(*CLAIM_LOADS).order_by(Claim.deadline_at, Claim.id)
+                                .with_for_update(skip_locked=True))
+    for claim in claims:
+        if now > claim.deadline_at:
+            move_claim(claim, ClaimStatus.EXPIRED)
+            _log(claim, None, "expired", {"status": ["to_file", "expired"]},
+                 "The deadline passed before the claim was filed.")
+            claim.version += 1
+            sweep.expired.append(claim.id)
+        elif claim.deadline_warned_at is None and \
+                business_days_left(now, claim.deadline_at, claim.asn.warehouse) <= WARN_DAYS:
+            claim.deadline_warned_at = now
+            _log(claim, None, "deadline_warned", {})
+            emit_claim_event(claim, "claim.deadline_near", now)
+            sweep.warned.append(claim.id)
+    db.session.commit()
+    return sweep
+
+
+# --- the claim pack ------------------------------------------------------------------------
+
+@dataclass
+class ClaimPack:
+    """What a carrier's claim form asks for: the delivery (who checked the truck in, when,
+    its paperwork, seal and trailer) with its documents, each exception with its photos,
+    and the scan log of the cartons concerned."""
+
+    claim: Claim
+    delivery: Delivery
+    exceptions: list[ExceptionEvidence]
+    documents: list[PhotoEvidence]
+    scans: list[ScanEvent]
+    now: datetime
+
+
+def claim_pack_of(claim: Claim, *, now: datetime | None = None) -> ClaimPack:
+    exceptions = claim.exceptions
+    cartons = {e.carton_id for e in exceptions if e.carton_id is not None}
+    labels = {e.carton_label for e in exceptions if e.carton_id is None and e.carton_label}
+    scans = list(db.session.scalars(
+        sa.select(ScanEvent).where(ScanEvent.asn_id == claim.asn_id, sa.or_(
+            ScanEvent.carton_id.in_(cartons), ScanEvent.raw_code.in_(labels)))
+        .options(selectinload(ScanEvent.user), selectinload(ScanEvent.carton))
+        .order_by(ScanEvent.server_time, ScanEvent.id))) if cartons or labels else []
+    return ClaimPack(
+        claim=claim, delivery=claim.delivery,
+        exceptions=[ExceptionEvidence(e, [PhotoEvidence(p, barcode_texts(p)) for p in e.photos])
+                    for e in exceptions],
+        documents=[PhotoEvidence(d, barcode_texts(d)) for d in claim.delivery.documents],
+        scans=scans, now=now or utcnow())
+
+
+# --- the warehouse's claim policy ----------------------------------------------------------
+
+def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> Warehouse:
+    """Save a warehouse's carrier windows, holidays and check-in rule from the admin's form.
+
+    `values`: "windows" {"<mode>.<kind>": business days}, "holidays" (one "YYYY-MM-DD name"
+    a line), "delivery_receipt_required" (bool). Everything is checked first; nothing is
+    saved when anything is wrong. New windows apply to claims opened from now on; a claim
+    keeps the deadline it was opened with.
+    """
+    errors: list[dict] = []
+    windows = {}
+    given = values.get("windows") or {}
+    for mode in CarrierMode:
+        for kind in ClaimKind:
+            path = f"windows.{mode.value}.{kind.value}"
+            raw = given.get(f"{mode.value}.{kind.value}") if isinstance(given, Mapping) else None
+            if isinstance(raw, str) and raw.strip().isdigit():
+                raw = int(raw)
+            if isinstance(raw, bool) or not isinstance(raw, int) or \
+                    not 0 <= raw <= MAX_WINDOW_DAYS:
+                errors.append({"path": path,
+                               "message": f"a whole number of business days, 0 to "
+                                          f"{MAX_WINDOW_DAYS}"})
+            else:
+                windows[mode, kind] = raw
+    holidays = _holidays(values.get("holidays"), errors)
+    required = values.get("delivery_receipt_required")
+    if not isinstance(required, bool):
+        errors.append({"path": "delivery_receipt_required", "message": "true or false"})
+    if errors:
+        raise InvalidInput("The claim policy has errors.", errors)
+    warehouse = db.session.get(Warehouse, warehouse.id, with_for_update=True,
+                               populate_existing=True)
+    rows = {(r.mode, r.kind): r for r in db.session.scalars(
+        sa.select(CarrierWindow).where(CarrierWindow.warehouse_id == warehouse.id))}
+    for (mode, kind), days in windows.items():
+        row = rows.get((mode, kind))
+        if row is None:
+            db.session.add(CarrierWindow(warehouse_id=warehouse.id, mode=mode, kind=kind,
+                                         business_days=days))
+        else:
+            row.business_days = days
+    kept = {h.day: h for h in warehouse.holidays}
+    for day, holiday in kept.items():
+        if day not in holidays:
+            db.session.delete(holiday)
+    for day, name in holidays.items():
+        if day in kept:
+            kept[day].name = name
+        else:
+            db.session.add(Holiday(warehouse_id=warehouse.id, day=day, name=name))
+    warehouse.delivery_receipt_required = required
+    db.session.commit()
+    db.session.refresh(warehouse)
+    return warehouse
+
+
+def _holidays(text: object, errors: list[dict]) -> dict[date, str]:
+    """{day: name} from one "YYYY-MM-DD name" a line."""
+    holidays = {}
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        day_text, _, name = line.strip().partition(" ")
+        try:
+            day = date.fromisoformat(day_text)
+        except ValueError:
+            errors.append({"path": f"holidays[{number}]",
+                           "message": "a date as YYYY-MM-DD, then its name"})
+            continue
+        if day in holidays:
+            errors.append({"path": f"holidays[{number}]", "message": "listed twice"})
+        holidays[day] = name.strip()[:80]
+    return holidays
