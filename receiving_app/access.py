@@ -10,9 +10,11 @@ from .models import (
 # quarantine exits and creates and approves cycle counts.
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.DOCK: frozenset({"dock", "adjust"}),
-    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn", "adjust", "see_claims"}),
-    Role.SELLER: frozenset({"seller", "submit_asn", "see_claims"}),
-    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin", "adjust", "see_claims"}),
+    Role.SUPERVISOR: frozenset({"dock", "review", "submit_asn", "adjust", "see_claims",
+                                "see_inspection"}),
+    Role.SELLER: frozenset({"seller", "submit_asn", "see_claims", "see_inspection"}),
+    Role.ADMIN: frozenset({"dock", "review", "submit_asn", "admin", "adjust", "see_claims",
+                           "see_inspection"}),
 }
 
 

@@ -15,7 +15,7 @@ from .extensions import babel
 from .models import (
     AdjustmentReason, AdjustmentState, AsnStatus, Bucket, CarrierMode, CartonStatus,
     ClaimKind, ClaimStatus, CycleCountState, DocumentKind, ExceptionKind, ExceptionState,
-    ResolutionKind, StepName,
+    InspectionLevel, ResolutionKind, StepName,
 )
 
 DEFAULT_LOCALE = "en"
@@ -77,6 +77,9 @@ _LABELS: dict[type[enum.Enum], dict[str, LazyString]] = {
     ClaimKind: {
         "visible_damage": _l("visible damage"), "concealed_damage": _l("concealed damage"),
         "shortage": _l("shortage"), "loss": _l("loss"),
+    },
+    InspectionLevel: {
+        "normal": _l("normal"), "tightened": _l("tightened"), "reduced": _l("reduced"),
     },
     ClaimStatus: {
         "to_file": _l("to file"), "filed": _l("filed"), "paid": _l("paid"),

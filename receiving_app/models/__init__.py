@@ -16,6 +16,9 @@ from .exceptions import (
     Resolution,
     ResolutionKind,
 )
+from .inspection import (
+    InspectionLevel, InspectionSwitch, ReceiptInspection, SellerInspection,
+)
 from .inventory import Balance, Bucket, Movement
 from .users import ApiToken, Role, Seller, User
 from .warehouse import Location, LocationKind, SamplingPolicy, Warehouse
@@ -26,9 +29,9 @@ __all__ = [
     "AsnStep", "Balance", "BarcodeKind", "Bucket", "CarrierMode", "CarrierWindow", "Carton",
     "CartonContent", "CartonStatus", "Claim", "ClaimEvent", "ClaimItem", "ClaimKind",
     "ClaimStatus", "CycleCount", "CycleCountLine", "CycleCountPlace", "CycleCountState",
-    "Delivery", "DocumentKind", "ExceptionKind", "ExceptionState", "Holiday", "Location",
-    "LocationKind", "Movement", "Photo", "ReceivingException", "Resolution", "ResolutionKind",
-    "OutboxEvent", "Role", "SamplingPolicy", "ScanEvent", "Seller", "Sku", "SkuBarcode",
-    "StepName", "User",
-    "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
+    "Delivery", "DocumentKind", "ExceptionKind", "ExceptionState", "Holiday", "InspectionLevel",
+    "InspectionSwitch", "Location", "LocationKind", "Movement", "Photo", "ReceiptInspection",
+    "ReceivingException", "Resolution", "ResolutionKind", "OutboxEvent", "Role",
+    "SamplingPolicy", "ScanEvent", "Seller", "SellerInspection", "Sku", "SkuBarcode",
+    "StepName", "User", "Warehouse", "WebhookDelivery", "WebhookEndpoint", "utcnow",
 ]

@@ -53,6 +53,9 @@ class Warehouse(db.Model):
     adjustment_approval_units: Mapped[int] = mapped_column(default=10, server_default="10")
     # a cycle count line that differs from the book by more units than this is recounted
     count_tolerance_units: Mapped[int] = mapped_column(default=0, server_default="0")
+    # damaged units a receipt's sample may find, as a share of the units received, before
+    # the damage counts against the seller's inspection level (0: any damage counts)
+    damage_tolerance_pct: Mapped[float] = mapped_column(default=0.0, server_default="0")
     # the check-in waits for a photo of the signed delivery receipt (else it is offered)
     delivery_receipt_required: Mapped[bool] = mapped_column(default=False,
                                                             server_default=sa.false())

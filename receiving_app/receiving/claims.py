@@ -356,10 +356,13 @@ def claim_pack_of(claim: Claim, *, now: datetime | None = None) -> ClaimPack:
 # --- the warehouse's claim policy ----------------------------------------------------------
 
 def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> Warehouse:
-    """Save a warehouse's carrier windows, holidays and check-in rule from the admin's form.
+    """Save a warehouse's carrier windows, holidays, check-in rule and damage tolerance from
+    the admin's form.
 
     `values`: "windows" {"<mode>.<kind>": business days}, "holidays" (one "YYYY-MM-DD name"
-    a line), "delivery_receipt_required" (bool). Everything is checked first; nothing is
+    a line), "delivery_receipt_required" (bool), "damage_tolerance_pct" (the damaged share
+    of a receipt's units that does not yet count against the seller's inspection level,
+    0 to 100). Everything is checked first; nothing is
     saved when anything is wrong. New windows apply to claims opened from now on; a claim
     keeps the deadline it was opened with.
     """
@@ -383,6 +386,8 @@ def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> W
     required = values.get("delivery_receipt_required")
     if not isinstance(required, bool):
         errors.append({"path": "delivery_receipt_required", "message": "true or false"})
+    tolerance = _percent(values.get("damage_tolerance_pct", warehouse.damage_tolerance_pct),
+                         errors)
     if errors:
         raise InvalidInput("The claim policy has errors.", errors)
     warehouse = db.session.get(Warehouse, warehouse.id, with_for_update=True,
@@ -406,9 +411,20 @@ def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> W
         else:
             db.session.add(Holiday(warehouse_id=warehouse.id, day=day, name=name))
     warehouse.delivery_receipt_required = required
+    warehouse.damage_tolerance_pct = tolerance
     db.session.commit()
     db.session.refresh(warehouse)
     return warehouse
+
+
+def _percent(value: object, errors: list[dict]) -> float:
+    try:
+        percent = float(str(value).strip()) if not isinstance(value, bool) else -1.0
+    except ValueError:
+        percent = -1.0
+    if not 0 <= percent <= 100:
+        errors.append({"path": "damage_tolerance_pct", "message": "a percentage, 0 to 100"})
+    return percent
 
 
 def _holidays(text: object, errors: list[dict]) -> dict[date, str]:

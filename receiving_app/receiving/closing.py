@@ -7,6 +7,7 @@ from ..inventory.ledger import post_movements
 from ..models import Asn, AsnStatus, Bucket, ReceivingException, StepName, User, utcnow
 from .fast_path import lock_asn
 from .history import record_step
+from .inspection_levels import apply_switching_rules
 from .raising import UNRESOLVED
 from .seller_events import emit_asn_event
 from .states import advance, check_step
@@ -31,6 +32,7 @@ def close_receipt(asn: Asn, *, user: User) -> Asn:
     advance(asn, "close")
     asn.closed_at = utcnow()
     record_step(asn, StepName.CLOSED, user, at=asn.closed_at)
+    apply_switching_rules(asn, asn.closed_at)
     emit_asn_event(asn, "asn.closed")
     db.session.commit()
     return asn

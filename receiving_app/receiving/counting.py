@@ -17,6 +17,7 @@ from .fast_path import (
     received_carton_count,
 )
 from .history import record_step
+from .inspection_levels import level_of, reason_text, record_sample
 from .lookup import read_scan
 from .raising import new_exception
 from .sampling import choose_sample, sample_size
@@ -145,10 +146,14 @@ def complete_count(asn: Asn, *, user: User) -> dict:
         new_exception(asn, ExceptionKind.MISSING_CARTON, user=user, carton=carton,
                       expected_qty=1, found_qty=0, note="Carton on the ASN was not delivered.")
     received = [c for c in asn.cartons if c.status is CartonStatus.RECEIVED]
-    size = sample_size(len(received), asn.warehouse.sampling_policy, asn.warehouse.sample_rate)
+    # the seller's inspection level here sizes the sample, and the receipt keeps it
+    level, reason, _since = level_of(asn.seller_id, asn.warehouse_id)
+    size = sample_size(len(received), asn.warehouse.sampling_policy, asn.warehouse.sample_rate,
+                       level)
     sample = choose_sample(received, asn.sample_seed, size)
     for carton in sample:
         carton.in_sample = True
+    record_sample(asn, level, reason, size, now)
     record_step(asn, StepName.COUNTED, user, at=now)
     finish_stages(asn, user)
     db.session.commit()
@@ -159,6 +164,8 @@ def complete_count(asn: Asn, *, user: User) -> dict:
         "paperwork_cartons": asn.paperwork_cartons,
         "paperwork_matches": asn.paperwork_cartons == len(received),
         "status": asn.status.value,
+        "inspection": {"level": level.value, "reason": reason_text(level, reason),
+                       "sample_size": size},
     }
 
 

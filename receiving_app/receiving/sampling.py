@@ -3,39 +3,49 @@ import math
 import random
 from decimal import Decimal
 
-from ..models import Carton, SamplingPolicy
+from ..models import Carton, InspectionLevel, SamplingPolicy
 
 MIN_RATE = Decimal("0.10")
 
-# ANSI/ASQ Z1.4 (ISO 2859-1), general inspection level II: (largest lot size, sample size)
-Z14_LEVEL_II = [
-    (8, 2), (15, 3), (25, 5), (50, 8), (90, 13), (150, 20), (280, 32), (500, 50),
-    (1_200, 80), (3_200, 125), (10_000, 200), (35_000, 315), (150_000, 500),
-    (500_000, 800),
-]
-Z14_ABOVE = 1_250
+# ANSI/ASQ Z1.4 (ISO 2859-1), general inspection levels: the largest lot of each lot-size
+# range, and the sample size its code letter gives at level I, II and III.
+Z14_LOTS = (8, 15, 25, 50, 90, 150, 280, 500, 1_200, 3_200, 10_000, 35_000, 150_000, 500_000)
+Z14_SIZES = {
+    "I": (2, 2, 3, 5, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500),
+    "II": (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1_250),
+    "III": (3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1_250, 2_000),
+}
 
 
-def z14_sample_size(lot: int) -> int:
-    """Z1.4 general level II sample size for a lot of `lot` cartons."""
-    for largest, size in Z14_LEVEL_II:
+def z14_sample_size(lot: int, level: str = "II") -> int:
+    """Z1.4 general inspection level I, II or III sample size for a lot of `lot` cartons."""
+    sizes = Z14_SIZES[level]
+    for largest, size in zip(Z14_LOTS, sizes):
         if lot <= largest:
             return size
-    return Z14_ABOVE
+    return sizes[-1]
 
 
-def sample_size(received: int, policy: SamplingPolicy, rate: float) -> int:
+def sample_size(received: int, policy: SamplingPolicy, rate: float,
+                level: InspectionLevel = InspectionLevel.NORMAL) -> int:
     """How many of `received` cartons to open: at least 1, never more than all.
 
-    The rate is never below 10 %; under the Z1.4 policy the Z1.4 size applies when larger.
+    The rate is never below 10 %. Normal: under the Z1.4 policy the level II size applies
+    when larger (today's rule). Tightened: the level III size when larger. Reduced: the
+    level I size when larger, never more than normal, never under the 10 % floor.
     """
     if received <= 0:
         return 0
     # Decimal: 0.1 * 30 in floats is 3.0000000000000004, and its ceiling would be 4.
     rate_size = math.ceil(max(Decimal(str(rate)), MIN_RATE) * received)
-    size = rate_size
+    normal = rate_size
     if policy is SamplingPolicy.Z14:
-        size = max(rate_size, z14_sample_size(received))
+        normal = max(rate_size, z14_sample_size(received, "II"))
+    size = {
+        InspectionLevel.NORMAL: normal,
+        InspectionLevel.TIGHTENED: max(normal, z14_sample_size(received, "III")),
+        InspectionLevel.REDUCED: min(normal, max(rate_size, z14_sample_size(received, "I"))),
+    }[level]
     return min(max(size, 1), received)
 
 

@@ -10,6 +10,7 @@ from ..errors import DomainError, InvalidInput
 from ..extensions import db, login_manager
 from ..models import User
 from ..payloads import CONTROL_CHARACTERS
+from ..receiving.inspection_levels import reason_text
 from .request_limits import refuse_oversized_request
 from .clock import warehouse_clock
 from .transactions import init_transactions
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
     login_manager.user_loader(load_user)
     app.jinja_env.globals["can"] = lambda action: can(current_user, action)
     app.jinja_env.globals["warehouse_clock"] = warehouse_clock
+    app.jinja_env.globals["inspection_reason"] = reason_text
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(DomainError, _domain_error_page)
 

@@ -15,7 +15,7 @@ def form(auth, **changes) -> dict:
     windows = {f"window.{mode}.{kind}": "5" for mode in ("ltl", "ftl", "parcel", "ocean", "air")
                for kind in ("visible_damage", "concealed_damage", "shortage", "loss")}
     return {"csrf_token": auth.csrf_token("/admin/warehouses/LAX1/claims"), **windows,
-            "holidays": "", **changes}
+            "holidays": "", "damage_tolerance_pct": "0", **changes}
 
 
 def test_the_admins_windows_and_holidays_set_the_next_claims_deadline(demo, client, auth):
@@ -38,20 +38,24 @@ def test_the_admins_windows_and_holidays_set_the_next_claims_deadline(demo, clie
 def test_a_wrong_policy_is_shown_and_nothing_is_saved(demo, client, auth):
     auth.login("admin")
     refused = client.post("/admin/warehouses/LAX1/claims", data=form(
-        auth, **{"window.air.loss": "-1"}, holidays="2026-02-30 Nope\n2026-07-04 Fourth"))
+        auth, **{"window.air.loss": "-1"}, holidays="2026-02-30 Nope\n2026-07-04 Fourth",
+        damage_tolerance_pct="120"))
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
     assert "windows.air.loss" in html and "holidays[1]" in html
+    assert "damage_tolerance_pct" in html
     db.session.expire_all()
     assert db.session.query(Holiday).count() == 0
 
 
-def test_the_admin_may_require_the_delivery_receipts_photo_at_check_in(demo, client, auth):
+def test_the_admin_sets_the_check_ins_receipt_photo_and_the_damage_tolerance(demo, client,
+                                                                            auth):
     auth.login("admin")
     client.post("/admin/warehouses/LAX1/claims", data=form(
-        auth, delivery_receipt_required="on"))
+        auth, delivery_receipt_required="on", damage_tolerance_pct="2.5"))
     db.session.expire_all()
     assert warehouse().delivery_receipt_required
+    assert warehouse().damage_tolerance_pct == 2.5
 
 
 def test_only_an_admin_edits_the_claim_policy(demo, client, auth):

@@ -18,14 +18,15 @@ SELLER_FACING = ("seller.", "api.", "photos.")
 # An identifier for each URL argument, for an object that does not exist anywhere.
 NOWHERE = {"number": "ASN-NOPE-404", "label": "NOPE-CARTON", "public_id": "f" * 32,
            "exception_id": "987654", "endpoint_id": "987654", "adjustment_id": "987654",
-           "count_id": "987654", "claim_id": "987654"}
+           "count_id": "987654", "claim_id": "987654",
+           "code": "NOPE"}
 # Where a seller must meet a 404, by name (the list), so these cannot drop out.
 MUST_BE_NOT_FOUND = {
     "seller.asn_detail", "seller.evidence_pack", "seller.lines", "seller.dispute",
     "seller.webhook_log", "seller.deactivate_webhook", "photos.full", "photos.thumbnail",
     "api.get_asn", "api.evidence_pdf", "api.lines_csv", "api.create_dispute",
     "api.webhook_deliveries", "api.delete_webhook", "api.get_adjustment",
-    "api.claim", "api.claim_pack",
+    "api.claim", "api.claim_pack", "api.seller_inspection",
 }
 ANY_BODY = {"sku": "NOVA-LAMP-01", "note": "contested", "locale": "", "url":
             "https://erp.example.com/hook", "paperwork_cartons": 1, "counts": [],
@@ -54,7 +55,7 @@ def objects_of(seller: str, app) -> dict[str, str]:
     return {"number": asn.number, "label": asn.cartons[0].label, "public_id": photo.public_id,
             "exception_id": str(exception.id), "endpoint_id": str(endpoint.id),
             "adjustment_id": str(found.id), "count_id": str(count.id),
-            "claim_id": str(claim_id)}
+            "claim_id": str(claim_id), "code": seller}
 
 
 def seller_routes(app):
@@ -125,7 +126,7 @@ def test_a_sellers_own_objects_are_there_on_the_same_routes(demo, app, client, a
     seller = SellerAcme(client, auth, api)
     reads = {rule.endpoint: rule for rule, method in seller_routes(app)
              if method == "GET" and rule.endpoint in MUST_BE_NOT_FOUND}
-    assert len(reads) == 13
+    assert len(reads) == 14
     for endpoint, rule in reads.items():
         assert seller.call(rule, "GET", acme).status_code == 200, endpoint
 

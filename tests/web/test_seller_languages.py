@@ -150,6 +150,7 @@ def test_every_seller_page_in_chinese_has_no_english_left(demo, app, auth, chine
         "receipt after a dispute (flash)": dispute_page,
         "receipt with the answer": client.get(f"/seller/asns/{asn.number}"),
         "open receipt": client.get("/seller/asns/ASN-ACME-0001"),
+        "inspection levels": client.get("/seller/inspection"),
         "new ASN": client.get("/seller/asns/new"),
         "stock": client.get("/seller/stock"),
         "stock fragment": client.get("/seller/stock?sku=" + MUG, headers={"HX-Request": "true"}),

@@ -105,18 +105,22 @@ def claim_policy(code: str):
                for (mode, kind), days in claim_windows(warehouse).items()}
     holidays = "\n".join(f"{h.day.isoformat()} {h.name}".strip() for h in warehouse.holidays)
     required = warehouse.delivery_receipt_required
+    tolerance = warehouse.damage_tolerance_pct
     if request.method == "POST":
         windows = {name: request.form.get(f"window.{name}", "") for name in windows}
         holidays = request.form.get("holidays", "")
         required = "delivery_receipt_required" in request.form
+        tolerance = request.form.get("damage_tolerance_pct", "")
         try:
             update_claim_policy(warehouse, {"windows": windows, "holidays": holidays,
-                                            "delivery_receipt_required": required})
+                                            "delivery_receipt_required": required,
+                                            "damage_tolerance_pct": tolerance})
         except InvalidInput as error:
             errors, status = {d["path"]: d["message"] for d in error.details}, 422
         else:
             flash(f"Claim policy of {warehouse.code} saved.", "success")
             return redirect(url_for("admin.claim_policy", code=warehouse.code))
     return render_template("admin/claim_policy.html", warehouse=warehouse, windows=windows,
-                           holidays=holidays, required=required, errors=errors,
+                           holidays=holidays, required=required, tolerance=tolerance,
+                           errors=errors,
                            modes=list(CarrierMode), kinds=list(ClaimKind)), status

@@ -81,5 +81,5 @@ def api_error(error: HTTPException):
 
 
 from . import (  # noqa: E402,F401  (routes)
-    asns, claims, counts, deliveries, dock, inventory, review, seller, stock,
+    asns, claims, counts, deliveries, dock, inspection, inventory, review, seller, stock,
 )

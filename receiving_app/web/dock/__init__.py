@@ -30,6 +30,7 @@ from ...receiving import (
 from ...errors import InvalidInput
 from ...receiving.counting import add_delivery, carton_progress
 from ...receiving.deliveries import DELIVERY_FIELDS, attach_document, deliveries_of
+from ...receiving.inspection_levels import receipt_inspection
 from ...receiving.lookup import find_carton
 from ...receiving.raising import HAND_RAISED
 from ...receiving.uploads import Upload
@@ -90,6 +91,7 @@ def _flow_context(asn, **extra) -> dict:
                 exceptions=exceptions, hand_kinds=sorted(k.value for k in HAND_RAISED),
                 blind=_blind(asn), Status=AsnStatus, State=ExceptionState,
                 deliveries=deliveries_of(asn), document_kinds=list(DocumentKind),
+                inspection=receipt_inspection(asn),
                 carrier_modes=list(CarrierMode), **extra)
 
 
@@ -252,7 +254,7 @@ def count_complete(number: str):
     if result["paperwork_cartons"] is not None and not result["paperwork_matches"]:
         message += f" The paperwork says {result['paperwork_cartons']}."
     if result["sample"]:
-        message += f" Open {len(result['sample'])} carton(s)."
+        message += f" Open {len(result['sample'])} carton(s) ({result['inspection']['reason']})."
     return _after_step(asn, message, "ok" if not result["missing"] else "warn")
 
 

@@ -26,5 +26,5 @@ def refused(error: NotFound | InvalidInput):
 
 
 from . import (  # noqa: E402,F401  (routes)
-    adjustments, board, claims, counts, queue, reconciliation, report,
+    adjustments, board, claims, counts, inspection, queue, reconciliation, report,
 )

@@ -6,6 +6,7 @@ from ...models import utcnow
 from ...receiving import find_asn, list_asns
 from ...receiving.deliveries import deliveries_of
 from ...receiving.history import asn_history
+from ...receiving.inspection_levels import receipt_inspection
 from ...receiving.sla import sla_board, sla_clock
 from ...receiving.summary import asn_lines
 from ..decorators import requires
@@ -42,4 +43,5 @@ def asn_detail(number: str):
     now = utcnow()
     return render_template("review/asn.html", asn=asn, lines=asn_lines(asn),
                            exceptions=asn_exceptions(asn), clock=sla_clock(asn, now), now=now,
-                           history=asn_history(asn), deliveries=deliveries_of(asn))
+                           history=asn_history(asn), deliveries=deliveries_of(asn),
+                           inspection=receipt_inspection(asn))

@@ -198,4 +198,4 @@ def set_language():
     return redirect(url_for("seller.index"))
 
 
-from . import receipts, stock, webhooks  # noqa: E402,F401  (routes)
+from . import inspection, receipts, stock, webhooks  # noqa: E402,F401  (routes)
