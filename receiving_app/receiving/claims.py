@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, StrictStr
 from sqlalchemy.orm import selectinload
 
 from ..access import scope_claims
@@ -22,6 +24,9 @@ from ..extensions import db
 from ..models import (
     Asn, CarrierMode, CarrierWindow, Claim, ClaimEvent, ClaimItem, ClaimKind, ClaimStatus,
     Delivery, ExceptionKind, Holiday, ReceivingException, ScanEvent, User, Warehouse, utcnow,
+)
+from ..payloads import (
+    MAX_NOTE, Flag, Payload, checked, one_of, refusal, says, text, whole_number,
 )
 from .calendar import business_days_after, business_days_left
 from .claim_states import OPEN_CLAIM_STATUSES, move_claim
@@ -52,7 +57,6 @@ CLAIM_KINDS = frozenset(k.value for k in ClaimKind)
 # What a supervisor may set through PATCH; the rest belong to the clock and to reversals.
 SETTABLE_STATUSES = frozenset({ClaimStatus.TO_FILE, ClaimStatus.FILED, ClaimStatus.PAID,
                                ClaimStatus.DENIED, ClaimStatus.EXPIRED})
-CLAIM_FIELDS = ("status", "amount", "currency", "reference", "note", "version")
 MAX_AMOUNT = Decimal("9999999999.99")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 # The days left at which the board shows a claim in red and the seller is warned.
@@ -155,84 +159,78 @@ def withdraw_from_claim(exception: ReceivingException, user: User) -> Claim | No
 
 # --- what supervisors change -------------------------------------------------------------
 
+def _money(value):
+    """A sum of money from a JSON number or text ("1250.00"), as a Decimal to check."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise refusal(AMOUNT_WORDS)
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise refusal(AMOUNT_WORDS) from None
+    if not amount.is_finite() or not 0 <= amount <= MAX_AMOUNT or \
+            amount.as_tuple().exponent < -2:
+        raise refusal(AMOUNT_WORDS)
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    if not CURRENCY.match(value.strip().upper()):
+        raise refusal("an ISO 4217 code, e.g. USD")
+    return value.strip().upper()
+
+
+AMOUNT_WORDS = "an amount of 0 or more, in cents at most (e.g. \"1250.00\")"
+Amount = Annotated[Decimal, BeforeValidator(_money)]
+Currency = Annotated[StrictStr, AfterValidator(_currency)]
+
+
+class ClaimChange(Payload):
+    """What a supervisor records on a claim; a field left out is left as it is, null
+    clears the amount or the currency."""
+
+    status: one_of(lambda: {s.value for s in SETTABLE_STATUSES}, "one of " + ", ".join(
+        sorted(s.value for s in SETTABLE_STATUSES))) | None = None
+    amount: Amount | None = None
+    currency: Currency | None = None
+    reference: text(80) = ""
+    note: text(MAX_NOTE, kind="note") = ""
+    # the claim's version the supervisor saw; a newer one means someone changed it first
+    version: StrictInt | None = None
+
+
 def update_claim(claim: Claim, values: Mapping[str, object], *, user: User) -> Claim:
     """A supervisor records the claim's progress: {"status", "amount", "currency",
     "reference", "note"} (each optional, `version` to be told of a change meanwhile).
     Everything is checked first; nothing is saved when anything is wrong. Each change is
     kept in the claim's history with who made it, when, and the note."""
-    errors: list[dict] = []
-    unknown = sorted(set(values) - set(CLAIM_FIELDS))
-    errors += [{"path": name, "message": "not a field of a claim"} for name in unknown]
-    wanted: dict[str, object] = {}
-    if "status" in values:
-        status = values["status"]
-        if status not in {s.value for s in SETTABLE_STATUSES}:
-            errors.append({"path": "status", "message": "one of " + ", ".join(
-                sorted(s.value for s in SETTABLE_STATUSES))})
-        else:
-            wanted["status"] = ClaimStatus(status)
-    if "amount" in values:
-        wanted["amount"] = _amount(values["amount"], errors)
-    if "currency" in values:
-        currency = values["currency"]
-        if currency is not None and not (isinstance(currency, str)
-                                         and CURRENCY.match(currency.strip().upper())):
-            errors.append({"path": "currency", "message": "an ISO 4217 code, e.g. USD"})
-        else:
-            wanted["currency"] = currency.strip().upper() if currency else None
-    if "reference" in values:
-        reference = values["reference"]
-        if not isinstance(reference, str) or len(reference.strip()) > 80:
-            errors.append({"path": "reference", "message": "text of at most 80 characters"})
-        else:
-            wanted["reference"] = reference.strip()
-    note = values.get("note") or ""
-    if not isinstance(note, str) or len(note) > 2000:
-        errors.append({"path": "note", "message": "text of at most 2000 characters"})
-        note = ""
-    version = values.get("version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        errors.append({"path": "version", "message": "the claim's version, a whole number"})
-    if errors:
-        raise InvalidInput("The claim has errors.", errors)
+    change = checked(ClaimChange, values, "The claim has errors.")
+    wanted = {name: getattr(change, name) for name in ("status", "amount", "currency",
+                                                        "reference")
+              if name in change.model_fields_set and not (name == "status" and not change.status)}
+    if "status" in wanted:
+        wanted["status"] = ClaimStatus(wanted["status"])
     claim = db.session.get(Claim, claim.id, with_for_update=True, populate_existing=True)
-    if version is not None and claim.version != version:
+    if change.version is not None and claim.version != change.version:
         raise Conflict("Someone else changed this claim meanwhile; look again.",
                        [{"path": "version", "message": f"now {claim.version}"}])
     changes = {name: [_plain(getattr(claim, name)), _plain(value)]
                for name, value in wanted.items() if getattr(claim, name) != value}
-    if not changes and not note.strip():
+    if not changes and not change.note:
         raise InvalidInput("Nothing to change.", [{"path": "$", "message":
                                                    "change a field or add a note"}])
+    amount = wanted.get("amount", claim.amount)
+    if amount is not None and not wanted.get("currency", claim.currency):
+        raise InvalidInput("An amount needs its currency.",
+                           [{"path": "currency", "message": "required with an amount"}])
     if "status" in changes:
         move_claim(claim, wanted["status"])
     for name in ("amount", "currency", "reference"):
         if name in changes:
             setattr(claim, name, wanted[name])
-    if claim.amount is not None and not claim.currency:
-        raise InvalidInput("An amount needs its currency.",
-                           [{"path": "currency", "message": "required with an amount"}])
-    _log(claim, user, "updated", changes, note.strip())
+    _log(claim, user, "updated", changes, change.note)
     claim.version += 1
     db.session.commit()
     return claim
-
-
-def _amount(value: object, errors: list[dict]) -> Decimal | None:
-    """A sum of money from a JSON number or string: 0 or more, at most two decimals."""
-    if value is None:
-        return None
-    try:
-        amount = Decimal(str(value).strip()) if isinstance(value, (int, float, str)) \
-            and not isinstance(value, bool) else None
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or \
-            amount.as_tuple().exponent < -2:
-        errors.append({"path": "amount", "message": "an amount of 0 or more, in cents at most "
-                                                    "(e.g. \"1250.00\")"})
-        return None
-    return amount.quantize(Decimal("0.01"))
 
 
 def _plain(value: object) -> object:
@@ -355,6 +353,30 @@ def claim_pack_of(claim: Claim, *, now: datetime | None = None) -> ClaimPack:
 
 # --- the warehouse's claim policy ----------------------------------------------------------
 
+def _percent(value):
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise refusal(PERCENT_WORDS) from None
+    return value
+
+
+PERCENT_WORDS = "a percentage, 0 to 100"
+
+
+class ClaimPolicy(Payload):
+    """The admin's form: a window per mode and kind, the holidays (one "YYYY-MM-DD name" a
+    line), the check-in's rule, the inspection levels' damage tolerance."""
+
+    windows: dict[str, whole_number(0, MAX_WINDOW_DAYS, "a whole number of business days, "
+                                    f"0 to {MAX_WINDOW_DAYS}", form=True)]
+    holidays: text(20_000, kind="note") = ""
+    delivery_receipt_required: Flag
+    damage_tolerance_pct: Annotated[float, Field(ge=0, le=100), says(PERCENT_WORDS),
+                                    BeforeValidator(_percent)]
+
+
 def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> Warehouse:
     """Save a warehouse's carrier windows, holidays, check-in rule and damage tolerance from
     the admin's form.
@@ -362,31 +384,26 @@ def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> W
     `values`: "windows" {"<mode>.<kind>": business days}, "holidays" (one "YYYY-MM-DD name"
     a line), "delivery_receipt_required" (bool), "damage_tolerance_pct" (the damaged share
     of a receipt's units that does not yet count against the seller's inspection level,
-    0 to 100). Everything is checked first; nothing is
-    saved when anything is wrong. New windows apply to claims opened from now on; a claim
-    keeps the deadline it was opened with.
+    0 to 100). Everything is checked first; nothing is saved when anything is wrong. New
+    windows apply to claims opened from now on; a claim keeps the deadline it was opened
+    with.
     """
     errors: list[dict] = []
+    try:
+        policy = checked(ClaimPolicy, values, "The claim policy has errors.")
+    except InvalidInput as refused:
+        errors, policy = refused.details, None
     windows = {}
-    given = values.get("windows") or {}
     for mode in CarrierMode:
         for kind in ClaimKind:
-            path = f"windows.{mode.value}.{kind.value}"
-            raw = given.get(f"{mode.value}.{kind.value}") if isinstance(given, Mapping) else None
-            if isinstance(raw, str) and raw.strip().isdigit():
-                raw = int(raw)
-            if isinstance(raw, bool) or not isinstance(raw, int) or \
-                    not 0 <= raw <= MAX_WINDOW_DAYS:
-                errors.append({"path": path,
-                               "message": f"a whole number of business days, 0 to "
-                                          f"{MAX_WINDOW_DAYS}"})
-            else:
-                windows[mode, kind] = raw
-    holidays = _holidays(values.get("holidays"), errors)
-    required = values.get("delivery_receipt_required")
-    if not isinstance(required, bool):
-        errors.append({"path": "delivery_receipt_required", "message": "true or false"})
-    tolerance = _percent(values.get("damage_tolerance_pct", warehouse.damage_tolerance_pct),
+            name = f"{mode.value}.{kind.value}"
+            if policy is not None and name in policy.windows:
+                windows[mode, kind] = policy.windows[name]
+            elif policy is not None:
+                errors.append({"path": f"windows.{name}", "message": "is required"})
+    # the dates are read even when another field is wrong, so every mistake is told at once
+    raw = values.get("holidays")
+    holidays = _holidays(policy.holidays if policy else raw if isinstance(raw, str) else "",
                          errors)
     if errors:
         raise InvalidInput("The claim policy has errors.", errors)
@@ -410,27 +427,17 @@ def update_claim_policy(warehouse: Warehouse, values: Mapping[str, object]) -> W
             kept[day].name = name
         else:
             db.session.add(Holiday(warehouse_id=warehouse.id, day=day, name=name))
-    warehouse.delivery_receipt_required = required
-    warehouse.damage_tolerance_pct = tolerance
+    warehouse.delivery_receipt_required = policy.delivery_receipt_required
+    warehouse.damage_tolerance_pct = policy.damage_tolerance_pct
     db.session.commit()
     db.session.refresh(warehouse)
     return warehouse
 
 
-def _percent(value: object, errors: list[dict]) -> float:
-    try:
-        percent = float(str(value).strip()) if not isinstance(value, bool) else -1.0
-    except ValueError:
-        percent = -1.0
-    if not 0 <= percent <= 100:
-        errors.append({"path": "damage_tolerance_pct", "message": "a percentage, 0 to 100"})
-    return percent
-
-
-def _holidays(text: object, errors: list[dict]) -> dict[date, str]:
+def _holidays(text_: str, errors: list[dict]) -> dict[date, str]:
     """{day: name} from one "YYYY-MM-DD name" a line."""
     holidays = {}
-    for number, line in enumerate(str(text or "").splitlines(), start=1):
+    for number, line in enumerate(text_.splitlines(), start=1):
         if not line.strip():
             continue
         day_text, _, name = line.strip().partition(" ")

@@ -17,16 +17,14 @@ from ..extensions import db
 from ..models import (
     Asn, AsnStatus, CarrierMode, Delivery, DocumentKind, Photo, StepName, User,
 )
+from ..payloads import Payload, checked, one_of, text, whole_number
 from .history import record_step
-from ..payloads import Payload, checked, checked_value, one_of, text, whole_number
 from .uploads import Upload, store_photo
 
 MAX_PAPERWORK_CARTONS = 1_000_000
 # The optional fields of a delivery, as the API and the forms name them.
 DELIVERY_FIELDS = ("seal_number", "trailer", "carrier", "mode")
 MODES = frozenset(m.value for m in CarrierMode)
-DOCUMENT_KIND = one_of(lambda: frozenset(k.value for k in DocumentKind),
-                       "one of " + ", ".join(k.value for k in DocumentKind))
 
 
 class DeliveryIn(Payload):
@@ -37,6 +35,14 @@ class DeliveryIn(Payload):
     trailer: text(64) = ""
     carrier: text(80) = ""
     mode: one_of(lambda: MODES, "one of " + ", ".join(m.value for m in CarrierMode)) | None = None
+
+
+class DocumentIn(Payload):
+    """What a delivery document photo shows, and which truck's it is."""
+
+    kind: one_of(lambda: {k.value for k in DocumentKind},
+                 "one of " + ", ".join(k.value for k in DocumentKind))
+    delivery: whole_number(1, 10_000, "a delivery's number", form=True) | None = None
 
 
 @dataclass(frozen=True)
@@ -95,15 +101,17 @@ def delivery_at(asn: Asn, moment: datetime) -> Delivery | None:
 
 
 def attach_document(asn: Asn, kind: str, upload: Upload, *, user: User,
-                    delivery_number: int | None = None) -> Photo:
+                    delivery_number: object = None) -> Photo:
     """Photograph a delivery document (`kind`: pod, bol, seal, trailer, other) onto a
-    delivery, the latest by default. The photo is checked, cleaned and stored as an
-    exception's photo is (PhotoRefused: nothing written); the same photo again on the same
-    delivery is the same document."""
-    kind = _document_kind(kind)
-    delivery = _delivery_for_documents(asn, delivery_number)
+    delivery (its number, as a form may send it; the latest by default). The photo is
+    checked, cleaned and stored as an exception's photo is (PhotoRefused: nothing written);
+    the same photo again on the same delivery is the same document."""
+    document = checked(DocumentIn, {"kind": kind, "delivery": delivery_number},
+                       "The document has errors.")
+    delivery = _delivery_for_documents(asn, document.delivery)
     stored = store_photo(upload)
-    photo = document_row(delivery, kind, stored, user, upload.client_taken_at)
+    photo = document_row(delivery, DocumentKind(document.kind), stored, user,
+                         upload.client_taken_at)
     db.session.commit()
     return photo
 
@@ -126,10 +134,6 @@ def document_row(delivery: Delivery, kind: DocumentKind, stored: StoredPhoto, us
     )
     db.session.add(photo)
     return photo
-
-
-def _document_kind(kind: object) -> DocumentKind:
-    return DocumentKind(checked_value(DOCUMENT_KIND, kind, "kind", "Say what the document is."))
 
 
 def _delivery_for_documents(asn: Asn, number: int | None) -> Delivery:

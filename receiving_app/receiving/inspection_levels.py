@@ -27,6 +27,7 @@ from ..models import (
     ReceivingException, ResolutionKind, Role, Seller, SellerInspection, User, Warehouse,
     utcnow,
 )
+from ..payloads import MAX_NOTE, Payload, checked, one_of, text
 from .summary import asn_lines
 
 FINDING_KINDS = frozenset({ExceptionKind.SHORT, ExceptionKind.OVER, ExceptionKind.WRONG_SKU,
@@ -36,7 +37,6 @@ NO_FINDING = frozenset({ResolutionKind.REJECT, ResolutionKind.RECOUNT_MATCHED})
 TIGHTEN_FINDINGS, TIGHTEN_WINDOW = 2, 5
 RELAX_CLEAN = 5  # tightened -> normal
 REDUCE_CLEAN = 10  # normal -> reduced
-MAX_NOTE = 2000
 
 # Why a seller is at their level: the rule (or the hand) that put them there.
 REASONS = {
@@ -180,20 +180,21 @@ def _switch(seller_id: int, warehouse_id: int, current: SellerInspection | None,
     return switch
 
 
+class LevelByHand(Payload):
+    """A supervisor's choice of a seller's level, and why."""
+
+    level: one_of(lambda: {lv.value for lv in InspectionLevel}, "normal, tightened or reduced")
+    note: text(MAX_NOTE, required=True, kind="note", blank="why, in at most 2000 characters")
+
+
 def set_inspection_level(seller: Seller, warehouse: Warehouse, level: str, note: str, *,
                          user: User) -> InspectionSwitch:
     """A supervisor sets the seller's level by hand, with a note; the rules count afresh."""
-    errors = []
-    if level not in {lv.value for lv in InspectionLevel}:
-        errors.append({"path": "level", "message": "normal, tightened or reduced"})
-    note = note.strip() if isinstance(note, str) else ""
-    if not 0 < len(note) <= MAX_NOTE:
-        errors.append({"path": "note", "message": "why, in at most 2000 characters"})
-    if errors:
-        raise InvalidInput("The inspection level has errors.", errors)
+    chosen = checked(LevelByHand, {"level": level, "note": note},
+                     "The inspection level has errors.")
     current = _locked_standing_row(seller.id, warehouse.id)
-    switch = _switch(seller.id, warehouse.id, current, InspectionLevel(level), "by_hand",
-                     at=utcnow(), user=user, note=note)
+    switch = _switch(seller.id, warehouse.id, current, InspectionLevel(chosen.level), "by_hand",
+                     at=utcnow(), user=user, note=chosen.note)
     db.session.commit()
     return switch
 

@@ -111,6 +111,9 @@ def test_bad_changes_get_the_error_envelope_and_change_nothing(api):
     jump = patch(api, "supervisor", claim["id"], {"status": "paid"})
     assert jump.status_code == 409 and jump.get_json()["error"]["code"] == "wrong_step"
     assert patch(api, "supervisor", claim["id"], ["filed"]).status_code == 422
+    nul = patch(api, "supervisor", claim["id"], {"reference": "EST\x005531", "note": "a\x00"})
+    assert nul.status_code == 422, "PostgreSQL would refuse the NUL: it never gets there"
+    assert {d["path"] for d in nul.get_json()["error"]["details"]} == {"reference", "note"}
     assert api("supervisor").get("/api/v1/claims?state=lost").status_code == 422
     unchanged = api("supervisor").get(f"/api/v1/claims/{claim['id']}").get_json()
     assert (unchanged["status"], unchanged["version"], len(unchanged["history"])) == (

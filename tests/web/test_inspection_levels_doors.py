@@ -74,6 +74,10 @@ def test_a_supervisor_sets_the_level_by_hand_over_the_api_with_a_note(demo, api)
         headers={"Authorization": f"Bearer {supervisor.token}"})
     assert bad.status_code == 422
     assert {d["path"] for d in bad.get_json()["error"]["details"]} == {"level", "note"}
+    nul = supervisor.client.put(
+        "/api/v1/sellers/ACME/inspection", json={"level": "normal", "note": "x\x00"},
+        headers={"Authorization": f"Bearer {supervisor.token}"})
+    assert nul.status_code == 422
     seller = api("acme")
     assert seller.client.put("/api/v1/sellers/ACME/inspection", json={
         "level": "reduced", "note": "please"},

@@ -72,13 +72,9 @@ def create_document(number: str):
     the same photo intake as an exception's photo; 201 with the document."""
     require_action("dock")
     asn = _asn(number)
-    delivery = request.form.get("delivery", "").strip()
-    if delivery and not delivery.isdigit():
-        raise InvalidInput("delivery is a delivery's number.",
-                           [{"path": "delivery", "message": "a whole number"}])
     try:
         photo = attach_document(asn, request.form.get("kind", ""), upload(), user=g.api_user,
-                                delivery_number=int(delivery) if delivery else None)
+                                delivery_number=request.form.get("delivery") or None)
     except PhotoRefused as refused:
         return error_response(refused.status, refused.code, str(refused))
     return document_json(photo), 201
